@@ -1,0 +1,4 @@
+import type { Bench } from './types.js';
+
+/** Every benchmark, one file each under bench/. `npm run bench -- NAME` runs one. */
+export const benches: readonly Bench[] = [];

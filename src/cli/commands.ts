@@ -1,0 +1,7 @@
+import type { Command } from 'commander';
+
+/**
+ * Every top-level command registers itself here: one file per command under src/cli/.
+ * Keep this list sorted by command name.
+ */
+export const commands: ReadonlyArray<(program: Command) => void> = [];
