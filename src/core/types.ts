@@ -33,6 +33,11 @@ export interface Trajectory {
   readonly turns: readonly Turn[];
   readonly reward: number;
   readonly status: TrajectoryStatus;
+  /**
+   * Probability weight of this trajectory in its batch (default 1). The exact lab sets it to the joint action's
+   * probability, so every mean over trajectories becomes an exact expectation.
+   */
+  readonly weight?: number;
   /** Why the trajectory failed, when status is 'failed'. */
   readonly error?: string;
 }
