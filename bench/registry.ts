@@ -1,4 +1,7 @@
 import type { Bench } from './types.js';
+import { coreLossBench } from './core-loss.js';
 
 /** Every benchmark, one file each under bench/. `npm run bench -- NAME` runs one. */
-export const benches: readonly Bench[] = [];
+export const benches: readonly Bench[] = [
+  coreLossBench,
+];
