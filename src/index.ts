@@ -4,3 +4,8 @@ export * from './core/turn-batch.js';
 export * from './core/rng.js';
 export * from './core/errors.js';
 export * from './core/config.js';
+export * from './policy/learner.js';
+export * from './policy/weights.js';
+export * from './policy/safetensors.js';
+export * from './policy/checkpoint.js';
+export { TfjsLearner, type TfjsLearnerOptions } from './policy/tfjs/learner.js';

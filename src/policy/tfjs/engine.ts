@@ -1,0 +1,195 @@
+/**
+ * One TensorFlow.js model instance on one thread. It reads weights from a flat vector it shares with the
+ * learner (re-uploading them when the learner's weights version changes) and accumulates gradients into its own
+ * flat vector, which the learner sums over engines at optimStep. The learner runs one engine on its own thread
+ * and one per worker thread (worker.ts).
+ */
+import { Rng } from '../../core/rng.js';
+import type { ModelConfig, SampleOutput, SampleParams, ScoredSequence } from '../learner.js';
+import { tf } from './backend.js';
+import { flatLayout, type FlatLayout } from './layout.js';
+import { decodeStep, outputLogits, ParamView, transformer, uploadParams, type LayerKv } from './model.js';
+import { targetLogprobs } from './ops.js';
+import { chooseToken } from './sampling.js';
+
+/** Sequences are processed in chunks of at most this many padded tokens, which bounds activation memory. */
+const MAX_CHUNK_TOKENS = 8192;
+
+/** Right-padded token rows of a chunk, with each position's target (the next token). */
+interface PackedChunk {
+  tokens: Int32Array;
+  targets: Int32Array;
+  B: number;
+  T: number;
+}
+
+function pack(seqs: readonly ScoredSequence[]): PackedChunk {
+  const B = seqs.length;
+  const T = Math.max(...seqs.map((s) => s.tokens.length));
+  const tokens = new Int32Array(B * T);
+  const targets = new Int32Array(B * T);
+  seqs.forEach((s, b) => {
+    tokens.set(s.tokens, b * T);
+    targets.set(s.tokens.subarray(1), b * T);
+  });
+  return { tokens, targets, B, T };
+}
+
+/** Splits sequences into consecutive chunks of at most MAX_CHUNK_TOKENS padded tokens. */
+function chunks(n: number, lengthOf: (i: number) => number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let start = 0;
+  let maxLen = 0;
+  for (let i = 0; i < n; i++) {
+    const len = Math.max(maxLen, lengthOf(i));
+    if (i > start && len * (i - start + 1) > MAX_CHUNK_TOKENS) {
+      out.push([start, i]);
+      start = i;
+      maxLen = lengthOf(i);
+    } else maxLen = len;
+  }
+  if (n > start) out.push([start, n]);
+  return out;
+}
+
+/** Per-sequence scored log-probs out of the per-position values [B·T] (position t scores token t+1). */
+function unpack(seqs: readonly ScoredSequence[], values: Float32Array, T: number): Float32Array[] {
+  return seqs.map((s, b) => values.slice(b * T + s.responseStart - 1, b * T + s.tokens.length - 1));
+}
+
+export class TfjsEngine {
+  private readonly layout: FlatLayout;
+  private params: tf.Tensor[] | null = null;
+  private uploadedVersion = -1;
+
+  constructor(
+    readonly config: ModelConfig,
+    private readonly weights: Float32Array,
+    readonly grads: Float32Array,
+  ) {
+    this.layout = flatLayout(config);
+  }
+
+  private paramsAt(version: number): tf.Tensor[] {
+    if (this.params === null || version !== this.uploadedVersion) {
+      this.params?.forEach((t) => t.dispose());
+      this.params = uploadParams(this.layout, this.weights);
+      this.uploadedVersion = version;
+    }
+    return this.params;
+  }
+
+  logprobs(batch: readonly ScoredSequence[], version: number): Float32Array[] {
+    const params = this.paramsAt(version);
+    const out: Float32Array[] = [];
+    for (const [a, b] of chunks(batch.length, (i) => batch[i]!.tokens.length)) {
+      const seqs = batch.slice(a, b);
+      const { tokens, targets, B, T } = pack(seqs);
+      const values = tf.tidy(() => {
+        const p = new ParamView(this.layout, params);
+        return targetLogprobs(outputLogits(p, transformer(this.config, p, tokens, B, T)), targets).dataSync() as Float32Array;
+      });
+      out.push(...unpack(seqs, values, T));
+    }
+    return out;
+  }
+
+  forwardBackward(batch: readonly ScoredSequence[], dLdLogp: readonly Float32Array[], version: number): Float32Array[] {
+    const params = this.paramsAt(version);
+    const out: Float32Array[] = [];
+    for (const [a, b] of chunks(batch.length, (i) => batch[i]!.tokens.length)) {
+      const seqs = batch.slice(a, b);
+      const { tokens, targets, B, T } = pack(seqs);
+      const dy = new Float32Array(B * T);
+      seqs.forEach((s, j) => dy.set(dLdLogp[a + j]!, j * T + s.responseStart - 1));
+      const values = tf.tidy(() => {
+        const f = (...ps: tf.Tensor[]) => {
+          const p = new ParamView(this.layout, ps);
+          return targetLogprobs(outputLogits(p, transformer(this.config, p, tokens, B, T)), targets);
+        };
+        const { value, grads } = tf.valueAndGrads(f)(params, tf.tensor1d(dy));
+        this.layout.segments.forEach((seg, i) => {
+          const g = grads[i]!.dataSync() as Float32Array;
+          const acc = this.grads.subarray(seg.offset, seg.offset + seg.size);
+          for (let k = 0; k < g.length; k++) acc[k] += g[k]!;
+        });
+        return value.dataSync() as Float32Array;
+      });
+      out.push(...unpack(seqs, values, T));
+    }
+    return out;
+  }
+
+  /**
+   * Samples a continuation of each prompt with a KV cache, all prompts as one batch. Row i draws from its own
+   * stream `Rng(seed).fork("sample:" + (firstIndex + i))`, so results do not depend on how prompts are split over
+   * engines. Prompts are right-padded for the prefill; each row's attention masks its padding columns.
+   */
+  sample(prompts: readonly Int32Array[], params: SampleParams, firstIndex: number, version: number): SampleOutput[] {
+    const weights = this.paramsAt(version);
+    const { contextLength: C, nHeads: H } = this.config;
+    const temperature = params.temperature ?? 1;
+    const topP = params.topP ?? 1;
+    const stop = new Set(params.stopTokens ?? []);
+    const base = new Rng(params.seed);
+    const B = prompts.length;
+    const rngs = prompts.map((_, i) => base.fork(`sample:${firstIndex + i}`));
+    const lens = prompts.map((p) => p.length);
+    const P = Math.max(...lens);
+    const generated: number[][] = prompts.map(() => []);
+    const logprobs: number[][] = prompts.map(() => []);
+    const finish: Array<'stop' | 'length' | null> = prompts.map(() => null);
+    const p = new ParamView(this.layout, weights);
+
+    // Prefill: logits at each row's last prompt position, and every layer's keys/values.
+    const unflatten = (ts: tf.Tensor[]): LayerKv[] => Array.from({ length: ts.length / 2 }, (_, i) => ({ k: ts[2 * i]!, v: ts[2 * i + 1]! }));
+    const [first, ...prefillKv] = tf.tidy(() => {
+      const tokens = new Int32Array(B * P);
+      prompts.forEach((pr, b) => tokens.set(pr, b * P));
+      const kv: LayerKv[] = [];
+      const hidden = transformer(this.config, p, tokens, B, P, kv);
+      const last = tf.gather(hidden, tf.tensor1d(lens.map((l, b) => b * P + l - 1), 'int32'));
+      return [outputLogits(p, last), ...kv.flatMap((e) => [e.k, e.v])];
+    });
+    let logits = first!;
+    let cache = unflatten(prefillKv);
+    const V = this.config.vocabSize;
+    for (let s = 0; ; s++) {
+      const values = logits.dataSync() as Float32Array;
+      logits.dispose();
+      for (let b = 0; b < B; b++) {
+        if (finish[b] !== null) continue;
+        const choice = chooseToken(values.subarray(b * V, (b + 1) * V), temperature, topP, rngs[b]!);
+        generated[b]!.push(choice.token);
+        logprobs[b]!.push(choice.logprob);
+        if (stop.has(choice.token)) finish[b] = 'stop';
+        else if (s + 1 >= params.maxTokens || lens[b]! + s + 1 >= C) finish[b] = 'length';
+      }
+      if (finish.every((f) => f !== null)) break;
+      // Feed each row's newest token at its own position; finished rows feed a dummy that nobody reads.
+      const tokens = Int32Array.from(generated, (g, b) => (finish[b] === null ? g[s]! : 0));
+      const positions = Int32Array.from(lens, (l, b) => (finish[b] === null ? l + s : 0));
+      const L = P + s + 1;
+      const bias = new Float32Array(B * H * L);
+      for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) bias.fill(-1e9, (b * H + h) * L + lens[b]!, (b * H + h) * L + P);
+      const [nextLogits, ...nextKv] = tf.tidy(() => {
+        const r = decodeStep(this.config, p, cache, tokens, positions, tf.tensor3d(bias, [B * H, 1, L]));
+        return [r.logits, ...r.cache.flatMap((e) => [e.k, e.v])];
+      });
+      cache.forEach((e) => (e.k.dispose(), e.v.dispose()));
+      cache = unflatten(nextKv);
+      logits = nextLogits!;
+    }
+    cache.forEach((e) => (e.k.dispose(), e.v.dispose()));
+    return prompts.map((_, b) => ({
+      tokens: Int32Array.from(generated[b]!),
+      logprobs: Float32Array.from(logprobs[b]!),
+      finishReason: finish[b]!,
+    }));
+  }
+
+  dispose(): void {
+    this.params?.forEach((t) => t.dispose());
+    this.params = null;
+  }
+}

@@ -1,0 +1,269 @@
+/**
+ * `TfjsLearner`: the portable policy back end (TensorFlow.js on WebAssembly). Data parallel over threads: the
+ * learner's own thread runs one engine and each extra thread runs one in a worker (wasm threads do not start in
+ * Node, so this is how a second core gets used). A batch is split into contiguous shards of about equal token
+ * count; every engine reads the same shared weights and accumulates its own gradients, which optimStep sums
+ * before clipping and AdamW. Weights, moments and gradients live in SharedArrayBuffers in the flat layout
+ * (layout.ts), so nothing is copied between threads per step except token ids and per-token values.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { UserError } from '../../core/errors.js';
+import { Rng } from '../../core/rng.js';
+import { adamwUpdate, clipGradients, globalNorm, resolveOptimOptions } from '../adamw.js';
+import { readCheckpoint, writeCheckpoint } from '../checkpoint.js';
+import type { Learner, ModelConfig, OptimStepOptions, OptimStepResult, SampleOutput, SampleParams, ScoredSequence } from '../learner.js';
+import { initWeights, parseModelConfig } from '../weights.js';
+import { initWasmBackend } from './backend.js';
+import { TfjsEngine } from './engine.js';
+import { flatLayout, fromFlat, toFlat, type FlatLayout } from './layout.js';
+import type { EngineReply, EngineRequest, WorkerInit } from './protocol.js';
+
+export interface TfjsLearnerOptions {
+  config: ModelConfig;
+  /** Seed of the initial weights (`initWeights`, the same in every back end). */
+  seed: number;
+  /** Threads to compute on: this one plus threads − 1 workers. Default: the machine's cores, at most 8. */
+  threads?: number;
+}
+
+type Result = Float32Array[] | SampleOutput[];
+
+/** An engine in a worker thread. */
+class WorkerEngine {
+  private nextId = 0;
+  private readonly pending = new Map<number, { resolve: (r: Result) => void; reject: (e: Error) => void }>();
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly grads: Float32Array,
+  ) {
+    worker.on('message', (msg: EngineReply) => {
+      const p = this.pending.get(msg.id)!;
+      this.pending.delete(msg.id);
+      if (msg.ok) p.resolve(msg.result);
+      else p.reject(new Error(`tfjs worker: ${msg.error}`));
+    });
+    worker.on('error', (e) => {
+      for (const p of this.pending.values()) p.reject(e);
+      this.pending.clear();
+    });
+  }
+
+  static start(init: WorkerInit): Promise<WorkerEngine> {
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
+    return new Promise((resolve, reject) => {
+      worker.once('error', reject);
+      worker.once('message', (m) => {
+        worker.off('error', reject);
+        if (m === 'ready') resolve(new WorkerEngine(worker, new Float32Array(init.grads)));
+        else reject(new Error(`tfjs worker sent ${String(m)} before ready`));
+      });
+    });
+  }
+
+  call(req: EngineRequest): Promise<Result> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ ...req, id });
+    });
+  }
+
+  terminate(): Promise<number> {
+    return this.worker.terminate();
+  }
+}
+
+/** Contiguous [start, end) ranges of about equal total size, at most `parts` of them, none empty. */
+export function splitBySize(sizes: readonly number[], parts: number): Array<[number, number]> {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const ranges: Array<[number, number]> = [];
+  let start = 0;
+  let acc = 0;
+  for (let i = 0; i < sizes.length; i++) {
+    acc += sizes[i]!;
+    const k = ranges.length + 1;
+    if (k < parts && acc >= (total * k) / parts && i + 1 < sizes.length) {
+      ranges.push([start, i + 1]);
+      start = i + 1;
+    }
+  }
+  if (start < sizes.length) ranges.push([start, sizes.length]);
+  return ranges;
+}
+
+export class TfjsLearner implements Learner {
+  private readonly layout: FlatLayout;
+  private readonly weights: Float32Array;
+  private readonly expAvg: Float32Array;
+  private readonly expAvgSq: Float32Array;
+  private readonly summed: Float32Array;
+  private step = 0;
+  /** Bumped whenever the weights change, so engines know to re-upload them. */
+  private version = 0;
+
+  private constructor(
+    readonly config: ModelConfig,
+    private readonly local: TfjsEngine,
+    private readonly workers: WorkerEngine[],
+    weights: Float32Array,
+  ) {
+    this.layout = flatLayout(config);
+    this.weights = weights;
+    this.expAvg = new Float32Array(this.layout.total);
+    this.expAvgSq = new Float32Array(this.layout.total);
+    this.summed = new Float32Array(this.layout.total);
+  }
+
+  static async create(opts: TfjsLearnerOptions): Promise<TfjsLearner> {
+    const config = parseModelConfig(opts.config);
+    const threads = opts.threads ?? Math.min(availableParallelism(), 8);
+    if (!Number.isInteger(threads) || threads < 1) throw new UserError(`tfjs learner: threads must be an integer >= 1, got ${threads}`);
+    if (!Number.isInteger(opts.seed) || opts.seed < 0 || opts.seed > 0xffffffff) throw new UserError(`tfjs learner: seed must be an integer in [0, 2^32), got ${opts.seed}`);
+    const layout = flatLayout(config);
+    const bytes = layout.total * Float32Array.BYTES_PER_ELEMENT;
+    const weightsBuf = new SharedArrayBuffer(bytes);
+    const weights = toFlat(layout, initWeights(config, new Rng(opts.seed)), new Float32Array(weightsBuf));
+    await initWasmBackend();
+    const local = new TfjsEngine(config, weights, new Float32Array(layout.total));
+    const workers = await Promise.all(
+      Array.from({ length: threads - 1 }, () => WorkerEngine.start({ config, weights: weightsBuf, grads: new SharedArrayBuffer(bytes) })),
+    );
+    return new TfjsLearner(config, local, workers, weights);
+  }
+
+  /** Threads this learner computes on. */
+  get threads(): number {
+    return 1 + this.workers.length;
+  }
+
+  private checkSequences(batch: readonly ScoredSequence[]): void {
+    const { vocabSize: V, contextLength: C } = this.config;
+    batch.forEach((s, i) => {
+      const n = s.tokens.length;
+      if (n > C) throw new UserError(`sequence ${i} has ${n} tokens, more than the context length ${C}`);
+      if (!Number.isInteger(s.responseStart) || s.responseStart < 1 || s.responseStart > n) {
+        throw new UserError(`sequence ${i}: responseStart ${s.responseStart} must be in [1, ${n}]`);
+      }
+      checkTokens(s.tokens, V, `sequence ${i}`);
+    });
+  }
+
+  /**
+   * Runs `req(range)` for each shard: worker shards are posted first, then the local one runs on this thread
+   * while they compute. Results come back in batch order.
+   */
+  private async sharded<T>(sizes: readonly number[], run: (engine: 'local' | WorkerEngine, range: [number, number]) => Promise<T[]> | T[]): Promise<T[]> {
+    const ranges = splitBySize(sizes, this.threads);
+    if (ranges.length === 0) return [];
+    const remote = ranges.slice(1).map((r, i) => run(this.workers[i]!, r));
+    const mine = await run('local', ranges[0]!);
+    return [...mine, ...(await Promise.all(remote)).flat()];
+  }
+
+  async logprobs(batch: readonly ScoredSequence[]): Promise<Float32Array[]> {
+    this.checkSequences(batch);
+    const version = this.version;
+    return this.sharded(batch.map((s) => s.tokens.length), (engine, [a, b]) =>
+      engine === 'local'
+        ? this.local.logprobs(batch.slice(a, b), version)
+        : (engine.call({ op: 'logprobs', batch: batch.slice(a, b), version }) as Promise<Float32Array[]>),
+    );
+  }
+
+  async forwardBackward(batch: readonly ScoredSequence[], dLdLogp: readonly Float32Array[]): Promise<Float32Array[]> {
+    this.checkSequences(batch);
+    if (dLdLogp.length !== batch.length) throw new UserError(`forwardBackward: ${dLdLogp.length} gradient arrays for ${batch.length} sequences`);
+    batch.forEach((s, i) => {
+      const want = s.tokens.length - s.responseStart;
+      if (dLdLogp[i]!.length !== want) throw new UserError(`forwardBackward: sequence ${i} scores ${want} tokens but its ∂L/∂logp has ${dLdLogp[i]!.length}`);
+    });
+    const version = this.version;
+    return this.sharded(batch.map((s) => s.tokens.length), (engine, [a, b]) =>
+      engine === 'local'
+        ? this.local.forwardBackward(batch.slice(a, b), dLdLogp.slice(a, b), version)
+        : (engine.call({ op: 'forwardBackward', batch: batch.slice(a, b), dLdLogp: dLdLogp.slice(a, b), version }) as Promise<Float32Array[]>),
+    );
+  }
+
+  private gradBuffers(): Float32Array[] {
+    return [this.local.grads, ...this.workers.map((w) => w.grads)];
+  }
+
+  async optimStep(opts: OptimStepOptions): Promise<OptimStepResult> {
+    const h = resolveOptimOptions(opts);
+    const g = this.summed;
+    const buffers = this.gradBuffers();
+    g.set(buffers[0]!);
+    for (const other of buffers.slice(1)) for (let i = 0; i < g.length; i++) g[i] += other[i]!;
+    for (const b of buffers) b.fill(0);
+    const gradNorm = globalNorm(g);
+    if (!Number.isFinite(gradNorm)) {
+      process.stderr.write(`seeupo: warning: tfjs learner: gradient norm is ${gradNorm} at step ${this.step + 1}; step skipped, weights and optimizer state kept\n`);
+      return { gradNorm, skipped: true };
+    }
+    if (h.maxGradNorm !== null) clipGradients(g, gradNorm, h.maxGradNorm);
+    this.step += 1;
+    for (const seg of this.layout.segments) {
+      const at = (a: Float32Array) => a.subarray(seg.offset, seg.offset + seg.size);
+      adamwUpdate(at(this.weights), at(g), at(this.expAvg), at(this.expAvgSq), this.step, h, seg.spec.kind === 'matrix');
+    }
+    this.version += 1;
+    return { gradNorm, skipped: false };
+  }
+
+  async sample(prompts: readonly Int32Array[], params: SampleParams): Promise<SampleOutput[]> {
+    const { vocabSize: V, contextLength: C } = this.config;
+    if (!Number.isInteger(params.maxTokens) || params.maxTokens < 1) throw new UserError(`sample: maxTokens must be an integer >= 1, got ${params.maxTokens}`);
+    const temperature = params.temperature ?? 1;
+    if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new UserError(`sample: temperature must be a finite number >= 0, got ${temperature}`);
+    const topP = params.topP ?? 1;
+    if (!(topP > 0 && topP <= 1)) throw new UserError(`sample: topP must be in (0, 1], got ${topP}`);
+    if (!Number.isInteger(params.seed) || params.seed < 0 || params.seed > 0xffffffff) throw new UserError(`sample: seed must be an integer in [0, 2^32), got ${params.seed}`);
+    for (const t of params.stopTokens ?? []) if (!Number.isInteger(t) || t < 0 || t >= V) throw new UserError(`sample: stop token ${t} is outside the vocabulary [0, ${V})`);
+    prompts.forEach((p, i) => {
+      if (p.length < 1 || p.length >= C) throw new UserError(`sample: prompt ${i} has ${p.length} tokens; it needs 1 to ${C - 1} (context length ${C})`);
+      checkTokens(p, V, `sample: prompt ${i}`);
+    });
+    const version = this.version;
+    return this.sharded(prompts.map((p) => p.length + params.maxTokens), (engine, [a, b]) =>
+      engine === 'local'
+        ? this.local.sample(prompts.slice(a, b), params, a, version)
+        : (engine.call({ op: 'sample', prompts: prompts.slice(a, b), params, firstIndex: a, version }) as Promise<SampleOutput[]>),
+    );
+  }
+
+  async save(dir: string): Promise<void> {
+    await writeCheckpoint(dir, {
+      config: this.config,
+      weights: fromFlat(this.layout, this.weights),
+      optimizer: { step: this.step, expAvg: fromFlat(this.layout, this.expAvg), expAvgSq: fromFlat(this.layout, this.expAvgSq) },
+      backend: 'tfjs',
+      extra: {},
+    });
+  }
+
+  /** Loads weights, moments and step; gradients accumulated so far are dropped. */
+  async load(dir: string): Promise<void> {
+    const ckpt = await readCheckpoint(dir, this.config);
+    toFlat(this.layout, ckpt.weights, this.weights);
+    toFlat(this.layout, ckpt.optimizer.expAvg, this.expAvg);
+    toFlat(this.layout, ckpt.optimizer.expAvgSq, this.expAvgSq);
+    this.step = ckpt.optimizer.step;
+    for (const b of this.gradBuffers()) b.fill(0);
+    this.version += 1;
+  }
+
+  async dispose(): Promise<void> {
+    this.local.dispose();
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+function checkTokens(tokens: Int32Array, V: number, what: string): void {
+  for (let t = 0; t < tokens.length; t++) {
+    const id = tokens[t]!;
+    if (id < 0 || id >= V) throw new UserError(`${what}: token ${id} at position ${t} is outside the vocabulary [0, ${V})`);
+  }
+}
