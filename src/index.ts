@@ -4,6 +4,7 @@ export * from './core/turn-batch.js';
 export * from './core/rng.js';
 export * from './core/errors.js';
 export * from './core/config.js';
+export * from './algos/index.js';
 export * from './policy/learner.js';
 export * from './policy/weights.js';
 export * from './policy/safetensors.js';
