@@ -10,3 +10,5 @@ export * from './policy/weights.js';
 export * from './policy/safetensors.js';
 export * from './policy/checkpoint.js';
 export { TfjsLearner, type TfjsLearnerOptions } from './policy/tfjs/learner.js';
+export * from './policy/tokenizer/index.js';
+export * from './policy/chat/index.js';
