@@ -2,13 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { batchStandardised, groupRelativeAdvantages } from '../../src/algos/advantages.js';
 import { runIteration } from '../../src/algos/iteration.js';
-import { sequenceClipLoss, tokenClipLoss } from '../../src/algos/losses.js';
+import { klLoss, sequenceClipLoss, tokenClipLoss } from '../../src/algos/losses.js';
 import { ALGORITHM_NAMES, resolveAlgorithm } from '../../src/algos/registry.js';
 import { Rng } from '../../src/core/rng.js';
 import type { Trajectory } from '../../src/core/types.js';
 import { UserError } from '../../src/core/errors.js';
 import { assertClose, makeData, makeTrajectory } from './helpers.js';
-import { TinyCriticPort, TinyPort } from './tiny-port.js';
+import { TinyCriticPort, TinyPort, TinyRefPort } from './tiny-port.js';
 
 function batchOfTrajectories(): Trajectory[] {
   // Two groups, trajectories of 1..3 turns with 1..3 tokens per turn.
@@ -208,4 +208,47 @@ test('PPO: GAE from the critic, token clip, and a value step toward the returns'
 
 test('a KL term without a reference policy is an error, not a silent no-op', async () => {
   await assert.rejects(runIteration(resolveAlgorithm('grpo', { kl: { coef: 0.01, estimator: 'k3' } }), batchOfTrajectories(), newPort(), quiet), /reference log-probs/);
+});
+
+test('KL to the reference: the gradient handed to the back end is policy loss + β·KL (second epoch, off-reference)', async () => {
+  const port = new TinyRefPort(5, 3, 3, 0.5, init);
+  const algo = resolveAlgorithm('grpo', { kl: { coef: 0.5, estimator: 'k2' }, schedule: { epochs: 2 } });
+  await runIteration(algo, batchOfTrajectories(), port, quiet);
+  const [first, second] = port.calls.filter((c) => c.kind === 'forwardBackward');
+  const noKl = new TinyPort(5, 3, 3, 0.5, init);
+  await runIteration(resolveAlgorithm('grpo', { schedule: { epochs: 2 } }), batchOfTrajectories(), noKl, quiet);
+  const [firstNoKl] = noKl.calls.filter((c) => c.kind === 'forwardBackward');
+  // At the reference the k2 gradient (logp − ref) is 0; after one step it is not.
+  assertClose(first!.grad!, firstNoKl!.grad!, 1e-12, 'first step');
+  const ref = first!.logp!;
+  const data = makeData(first!.keys.map((k) => batchOfTrajectories().find((t) => t.id === k.split('#')[0])!.turns[Number(k.split('#')[1])]!.lossMask as number[]));
+  const kl = klLoss(second!.logp!, ref, data, { estimator: 'k2', coef: 0.5, aggregation: 'seq-mean-token-mean' });
+  assert.ok(kl.grad.some((g) => Math.abs(g) > 1e-6));
+  const a = groupRelativeAdvantages(batchOfTrajectories(), { std: true });
+  const adv = new Float64Array(data.mask.length);
+  first!.keys.forEach((k, i) => adv.fill(a.get(k.split('#')[0]!)!, data.offsets[i], data.offsets[i + 1]));
+  const pol = tokenClipLoss(second!.logp!, ref, adv, data, { clipLow: 0.2, clipHigh: 0.2, dualClip: null, aggregation: 'seq-mean-token-mean' });
+  assertClose(second!.grad!, pol.grad.map((g, t) => g + kl.grad[t]!), 1e-12, 'second step');
+});
+
+test('SeeUPO without ratio correction trains every turn on the plain a_i (ablation)', async () => {
+  const trajs = batchOfTrajectories();
+  const port = newPort();
+  const stats = await runIteration(resolveAlgorithm('seeupo', { schedule: { ratioCorrection: null } }), trajs, port, quiet);
+  assert.equal(stats.rho, null);
+  const a = batchStandardised(groupRelativeAdvantages(trajs, { std: false }), trajs, 3);
+  const last = port.calls.filter((c) => c.kind === 'forwardBackward')[2]!; // turn 0, after turns 2 and 1 moved the weights
+  const data = makeData(last.keys.map((k) => trajs.find((t) => t.id === k.split('#')[0])!.turns[0]!.lossMask as number[]));
+  const adv = new Float64Array(data.mask.length);
+  last.keys.forEach((k, i) => adv.fill(a.get(k.split('#')[0]!)!, data.offsets[i], data.offsets[i + 1]));
+  // Ratio 1 on the phase's first step: ∂L/∂logp_t = −a_i / (n_i · N).
+  const expected = sequenceClipLoss(last.logp!, last.logp!, adv, data, { clipLow: 3e-4, clipHigh: 4e-4, aggregation: 'seq-mean-token-mean' });
+  assertClose(last.grad!, expected.grad, 1e-12);
+});
+
+test('REINFORCE++ with KL in the reward uses the reference policy', async () => {
+  const port = new TinyRefPort(5, 3, 3, 0.5, init);
+  const stats = await runIteration(resolveAlgorithm('reinforce++', { advantage: { klCoef: 0.1 } }), batchOfTrajectories(), port, quiet);
+  assert.equal(stats.steps.length, 1);
+  await assert.rejects(runIteration(resolveAlgorithm('reinforce++', { advantage: { klCoef: 0.1 } }), batchOfTrajectories(), newPort(), quiet), /reference log-probs/);
 });

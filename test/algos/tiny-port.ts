@@ -117,3 +117,17 @@ export class TinyCriticPort extends TinyPort {
     return super.step();
   }
 }
+
+/** TinyPort with a frozen reference policy (the initial logits), for KL terms. */
+export class TinyRefPort extends TinyPort {
+  private readonly frozen: TinyPort;
+
+  constructor(vocab: number, maxTurns: number, maxLen: number, lr: number, init?: (i: number) => number) {
+    super(vocab, maxTurns, maxLen, lr, init);
+    this.frozen = new TinyPort(vocab, maxTurns, maxLen, 0, init);
+  }
+
+  referenceLogprobs(batch: TurnBatch): Promise<Float64Array> {
+    return this.frozen.logprobs(batch);
+  }
+}
