@@ -6,7 +6,11 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { OptimStepOptions } from '../src/policy/learner.js';
 
 export interface PytorchBaselineOptions {
   vocabSize: number;
@@ -135,4 +139,44 @@ export async function runPytorchBaseline(opts: PytorchBaselineOptions, log?: (li
     threads: out.threads,
     params: out.params,
   };
+}
+
+export interface PytorchReferenceInput {
+  sequences: { tokens: number[]; responseStart: number }[];
+  /** With dLdLogp and optim: one step (forward, backward with dL/dlogp, clip, AdamW) and the weights after it. */
+  dLdLogp?: number[][];
+  optim?: OptimStepOptions;
+}
+
+export interface PytorchReferenceOutput {
+  /** Per-token log-probs of tokens[responseStart..] under the checkpoint's weights (before the step). */
+  logprobs: number[][];
+  /** Global gradient norm before clipping (with a step). */
+  gradNorm?: number;
+  /** Every weight after the step, flattened row-major (with a step). */
+  weights?: Record<string, number[]>;
+}
+
+/**
+ * PyTorch as an independent reference for the TypeScript back ends: loads a seeupo checkpoint directory into the
+ * same architecture written with torch.nn (bench/pytorch_gpt.py `reference`) and returns its log-probs and, when
+ * asked, the weights after one AdamW step driven by the given dL/dlogp. Throws when torch cannot run (check
+ * pytorchUnavailableReason first).
+ */
+export async function runPytorchReference(
+  checkpointDir: string,
+  input: PytorchReferenceInput,
+  python = '/usr/bin/python3',
+): Promise<PytorchReferenceOutput> {
+  const dir = await mkdtemp(join(tmpdir(), 'seeupo-torch-ref-'));
+  try {
+    const inputPath = join(dir, 'input.json');
+    await writeFile(inputPath, JSON.stringify(input));
+    const r = await runProcess(python, [pytorchScriptPath(), 'reference', '--checkpoint', checkpointDir, '--input', inputPath]);
+    if (r.spawnError) throw new Error(`cannot run ${python}: ${r.spawnError.message}`);
+    if (r.code !== 0) throw new Error(`bench/pytorch_gpt.py reference exited with ${r.code}: ${lastLine(r.stderr)}`);
+    return JSON.parse(lastLine(r.stdout)) as PytorchReferenceOutput;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -12,7 +12,13 @@ positions, a tied output head, GELU (tanh) MLP and parameter names in nn.Linear 
 It prints one JSON object on stdout. Run it with Debian's interpreter (`/usr/bin/python3`, python3-torch) and
 OpenBLAS selected as the BLAS alternative (libopenblas0-pthread); with the reference BLAS torch is ~10x slower.
 
-Usage: /usr/bin/python3 bench/pytorch_gpt.py [--threads N] [--steps S] [--json-only] ...
+It also serves as an independent reference for the TypeScript back ends (`reference` mode): it loads a seeupo
+checkpoint directory (model.safetensors, optimizer.safetensors, state.json), prints the per-token log-probs of given
+sequences and, given dL/dlogp and AdamW settings, the weights after one step (forward, backward with dL/dlogp,
+clip_grad_norm_, torch.optim.AdamW with decay only on linear-layer matrices).
+
+Usage: /usr/bin/python3 bench/pytorch_gpt.py [--threads N] [--steps S] ...            (benchmark)
+       /usr/bin/python3 bench/pytorch_gpt.py reference --checkpoint DIR --input FILE  (reference; JSON on stdout)
 """
 
 import argparse
@@ -24,6 +30,17 @@ import time
 
 
 def parse_args():
+    if sys.argv[1:2] == ["reference"]:
+        p = argparse.ArgumentParser(prog="pytorch_gpt.py reference",
+                                    description="log-probs and one AdamW step of a seeupo checkpoint in PyTorch")
+        p.add_argument("--checkpoint", required=True, help="seeupo checkpoint directory")
+        p.add_argument("--input", required=True,
+                       help='JSON: {"sequences": [{"tokens": [...], "responseStart": n}], '
+                            '"dLdLogp": [[...]] (optional), "optim": {"lr", "beta1", "beta2", "eps", "weightDecay", '
+                            '"maxGradNorm"} (optional)}')
+        args = p.parse_args(sys.argv[2:])
+        args.mode, args.threads, args.blas_threads = "reference", 1, 1
+        return args
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--vocab", type=int, default=512, help="vocabulary size")
     p.add_argument("--ctx", type=int, default=256, help="context length (training sequence length)")
@@ -39,7 +56,9 @@ def parse_args():
     p.add_argument("--prompt-len", type=int, default=16, help="prompt tokens per sequence for generation")
     p.add_argument("--gen-tokens", type=int, default=128, help="generated tokens per sequence")
     p.add_argument("--seed", type=int, default=0, help="torch seed for weights, data and sampling")
-    return p.parse_args()
+    args = p.parse_args()
+    args.mode = "bench"
+    return args
 
 
 ARGS = parse_args()
@@ -134,6 +153,74 @@ class Gpt(nn.Module):
         return self.ln_f(x) @ self.wte.weight.t()  # tied output head
 
 
+def read_safetensors(path):
+    """name -> float32 tensor, and the metadata (standard safetensors: u64 header length, JSON header, data)."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    n = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8:8 + n])
+    data = bytearray(raw[8 + n:])
+    tensors = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        if info["dtype"] != "F32":
+            raise ValueError(f"{path}: {name} is {info['dtype']}, expected F32")
+        start, end = info["data_offsets"]
+        tensors[name] = torch.frombuffer(data[start:end], dtype=torch.float32).reshape(info["shape"]).clone()
+    return tensors, header.get("__metadata__", {})
+
+
+def load_checkpoint(ckpt_dir):
+    with open(os.path.join(ckpt_dir, "state.json")) as f:
+        state = json.load(f)
+    c = state["config"]
+    model = Gpt(c["vocabSize"], c["contextLength"], c["dModel"], c["nLayers"], c["nHeads"])
+    weights, _ = read_safetensors(os.path.join(ckpt_dir, "model.safetensors"))
+    model.load_state_dict(weights, strict=True)
+    moments, meta = read_safetensors(os.path.join(ckpt_dir, "optimizer.safetensors"))
+    return model, moments, int(meta["step"])
+
+
+def token_logprobs(model, seq):
+    tokens = torch.tensor(seq["tokens"], dtype=torch.long).unsqueeze(0)
+    logp = F.log_softmax(model(tokens[:, :-1]), dim=-1)[0]  # position p-1 predicts token p
+    start = seq["responseStart"]
+    return logp[start - 1:].gather(1, tokens[0, start:].unsqueeze(1)).squeeze(1)
+
+
+def reference(args):
+    with open(args.input) as f:
+        spec = json.load(f)
+    model, moments, step = load_checkpoint(args.checkpoint)
+    out = {}
+    if "dLdLogp" not in spec:
+        with torch.no_grad():
+            out["logprobs"] = [token_logprobs(model, s).tolist() for s in spec["sequences"]]
+        return out
+    o = spec["optim"]
+    opt = torch.optim.AdamW(decay_groups(model, o.get("weightDecay", 0.0)), lr=o["lr"],
+                            betas=(o.get("beta1", 0.9), o.get("beta2", 0.95)), eps=o.get("eps", 1e-8))
+    if step > 0:  # resume the moments the checkpoint carries
+        for name, p in model.named_parameters():
+            opt.state[p] = {"step": torch.tensor(float(step)), "exp_avg": moments[f"exp_avg.{name}"],
+                            "exp_avg_sq": moments[f"exp_avg_sq.{name}"]}
+    logps = [token_logprobs(model, s) for s in spec["sequences"]]
+    out["logprobs"] = [lp.tolist() for lp in logps]
+    # The vector-Jacobian product the back ends compute: d/dtheta of sum(dL/dlogp * logp).
+    surrogate = sum((lp * torch.tensor(g, dtype=torch.float32)).sum() for lp, g in zip(logps, spec["dLdLogp"]))
+    opt.zero_grad(set_to_none=True)
+    surrogate.backward()
+    params = list(model.parameters())
+    if o.get("maxGradNorm") is not None:
+        out["gradNorm"] = torch.nn.utils.clip_grad_norm_(params, o["maxGradNorm"]).item()
+    else:
+        out["gradNorm"] = torch.norm(torch.stack([p.grad.norm() for p in params])).item()
+    opt.step()
+    out["weights"] = {name: p.detach().flatten().tolist() for name, p in model.named_parameters()}
+    return out
+
+
 def decay_groups(model, weight_decay):
     """AdamW decay only on the matrices of the linear layers (not biases, LayerNorm weights or embeddings)."""
     decay, no_decay = [], []
@@ -215,6 +302,9 @@ def loaded_blas_libraries():
 def main():
     args = ARGS
     torch.set_num_threads(args.threads)
+    if args.mode == "reference":
+        print(json.dumps(reference(args)))
+        return
     torch.manual_seed(args.seed)
     model = Gpt(args.vocab, args.ctx, args.d_model, args.layers, args.heads)
     n_params = sum(p.numel() for p in model.parameters())
