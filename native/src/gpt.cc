@@ -1,0 +1,570 @@
+// The GPT policy in libtorch: forward log-probs, backward from a given dL/dlogp, AdamW, sampling with a KV cache.
+// The only translation unit that includes <torch/torch.h> (see gpt.h). Architecture and weight layout are the shared
+// policy spec (docs/native-backend.md): GPT-2-style pre-LayerNorm decoder, learned positions, tied output head.
+#include "gpt.h"
+
+#include <dlfcn.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <numeric>
+#include <stdexcept>
+
+#include "rng.h"
+
+namespace seeupo {
+
+namespace {
+
+using torch::Tensor;
+
+// Torch's own errors carry a C++ backtrace in what(); users get the message alone.
+template <class F>
+auto translateErrors(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const c10::Error& e) {
+    throw std::runtime_error(e.what_without_backtrace());
+  }
+}
+
+// torch::set_num_threads does not bound OpenBLAS's own threads, and torch N + OpenBLAS N threads on N cores ran
+// slower than either alone: pin OpenBLAS to one thread. The addon is loaded without RTLD_GLOBAL, so look the
+// symbol up in the already-loaded BLAS library itself.
+void* openblasSymbol(const char* name) {
+  for (const char* lib : {"libblas.so.3", "libopenblas.so.0", "libopenblas.so"}) {
+    void* handle = dlopen(lib, RTLD_LAZY | RTLD_NOLOAD);
+    if (handle == nullptr) continue;
+    void* sym = dlsym(handle, name);
+    dlclose(handle);
+    if (sym != nullptr) return sym;
+  }
+  return nullptr;
+}
+
+void pinOpenblasToOneThread() {
+  using SetThreads = void (*)(int);
+  if (auto set = reinterpret_cast<SetThreads>(openblasSymbol("openblas_set_num_threads"))) set(1);
+}
+
+HostArray toHost(const Tensor& t) {
+  Tensor c = t.detach().contiguous();
+  HostArray out;
+  out.f64 = c.scalar_type() == torch::kFloat64;
+  out.shape.assign(c.sizes().begin(), c.sizes().end());
+  out.bytes.resize(c.numel() * c.element_size());
+  if (!out.bytes.empty()) std::memcpy(out.bytes.data(), c.data_ptr(), out.bytes.size());
+  return out;
+}
+
+Tensor fromHost(const HostArray& a, torch::Dtype dtype) {
+  auto src = torch::from_blob(const_cast<char*>(a.bytes.data()), {a.numel()}, a.f64 ? torch::kFloat64 : torch::kFloat32);
+  return src.to(dtype).clone();
+}
+
+struct Layer {
+  Tensor ln1w, ln1b, attnW, attnB, attnProjW, attnProjB, ln2w, ln2b, fcW, fcB, mlpProjW, mlpProjB;
+};
+
+}  // namespace
+
+RuntimeInfo runtimeInfo() {
+  RuntimeInfo info;
+  info.torchVersion = TORCH_VERSION;
+  using GetConfig = char* (*)();
+  if (auto get = reinterpret_cast<GetConfig>(openblasSymbol("openblas_get_config"))) {
+    info.blas = get();
+  } else {
+    info.blas = "not OpenBLAS (the reference BLAS is about 10x slower: apt-get install libopenblas0-pthread)";
+  }
+  info.parallel = at::get_parallel_info();
+  return info;
+}
+
+struct Gpt::Impl {
+  ModelConfig cfg;
+  torch::Dtype dtype;
+  int threads;
+  int64_t headDim;
+  double scale;
+
+  std::vector<std::string> names;
+  std::vector<Tensor> params;
+  std::vector<bool> decays;  // AdamW weight decay on the linear layers' matrices only
+  Tensor wte, wpe, lnfW, lnfB;
+  std::vector<Layer> layers;
+
+  std::vector<Tensor> expAvg, expAvgSq;
+  int64_t step = 0;
+
+  Tensor causalMask;  // [C, C] additive: 0 on and below the diagonal, -inf above
+
+  Impl(const ModelConfig& c, bool f64, int nThreads)
+      : cfg(c), dtype(f64 ? torch::kFloat64 : torch::kFloat32), threads(nThreads) {
+    if (c.vocabSize <= 0 || c.contextLength <= 0 || c.dModel <= 0 || c.nLayers <= 0 || c.nHeads <= 0 ||
+        c.dModel % c.nHeads != 0) {
+      throw std::invalid_argument("invalid model config: sizes must be positive and dModel divisible by nHeads");
+    }
+    if (threads < 1) throw std::invalid_argument("threads must be >= 1");
+    applyThreads();
+    headDim = c.dModel / c.nHeads;
+    scale = 1.0 / std::sqrt(static_cast<double>(headDim));
+    const int64_t d = c.dModel;
+    auto add = [&](const std::string& name, std::vector<int64_t> shape, bool decay) {
+      names.push_back(name);
+      params.push_back(torch::zeros(shape, torch::dtype(dtype)).requires_grad_(true));
+      decays.push_back(decay);
+      return params.back();
+    };
+    // Canonical order of src/policy/weights.ts weightLayout().
+    wte = add("wte.weight", {c.vocabSize, d}, false);
+    wpe = add("wpe.weight", {c.contextLength, d}, false);
+    for (int64_t i = 0; i < c.nLayers; i++) {
+      const std::string p = "h." + std::to_string(i) + ".";
+      Layer l;
+      l.ln1w = add(p + "ln_1.weight", {d}, false);
+      l.ln1b = add(p + "ln_1.bias", {d}, false);
+      l.attnW = add(p + "attn.c_attn.weight", {3 * d, d}, true);
+      l.attnB = add(p + "attn.c_attn.bias", {3 * d}, false);
+      l.attnProjW = add(p + "attn.c_proj.weight", {d, d}, true);
+      l.attnProjB = add(p + "attn.c_proj.bias", {d}, false);
+      l.ln2w = add(p + "ln_2.weight", {d}, false);
+      l.ln2b = add(p + "ln_2.bias", {d}, false);
+      l.fcW = add(p + "mlp.c_fc.weight", {4 * d, d}, true);
+      l.fcB = add(p + "mlp.c_fc.bias", {4 * d}, false);
+      l.mlpProjW = add(p + "mlp.c_proj.weight", {d, 4 * d}, true);
+      l.mlpProjB = add(p + "mlp.c_proj.bias", {d}, false);
+      layers.push_back(l);
+    }
+    lnfW = add("ln_f.weight", {d}, false);
+    lnfB = add("ln_f.bias", {d}, false);
+    {
+      torch::NoGradGuard noGrad;
+      lnfW.fill_(1);
+      for (auto& l : layers) {
+        l.ln1w.fill_(1);
+        l.ln2w.fill_(1);
+      }
+    }
+    for (const auto& p : params) {
+      expAvg.push_back(torch::zeros_like(p).detach());
+      expAvgSq.push_back(torch::zeros_like(p).detach());
+    }
+    causalMask = torch::full({c.contextLength, c.contextLength}, -std::numeric_limits<double>::infinity(),
+                             torch::dtype(dtype))
+                     .triu(1);
+  }
+
+  // Intra-op thread counts are per OS thread under OpenMP; every entry point re-applies them on the worker.
+  void applyThreads() const {
+    if (at::get_num_threads() != threads) at::set_num_threads(threads);
+    pinOpenblasToOneThread();
+  }
+
+  size_t indexOf(const std::string& name) const {
+    auto it = std::find(names.begin(), names.end(), name);
+    if (it == names.end()) throw std::invalid_argument("unknown weight '" + name + "'");
+    return static_cast<size_t>(it - names.begin());
+  }
+
+  void assign(std::vector<Tensor>& targets, const std::vector<NamedArray>& values, const char* what) {
+    if (values.size() != names.size()) {
+      throw std::invalid_argument(std::string(what) + ": expected " + std::to_string(names.size()) + " arrays, got " +
+                                  std::to_string(values.size()));
+    }
+    torch::NoGradGuard noGrad;
+    for (const auto& v : values) {
+      const size_t i = indexOf(v.name);
+      if (v.value.numel() != targets[i].numel()) {
+        throw std::invalid_argument(std::string(what) + " '" + v.name + "' has " + std::to_string(v.value.numel()) +
+                                    " values, expected " + std::to_string(targets[i].numel()));
+      }
+      targets[i].copy_(fromHost(v.value, dtype).view(targets[i].sizes()));
+    }
+  }
+
+  std::vector<NamedArray> named(const std::vector<Tensor>& ts) const {
+    std::vector<NamedArray> out;
+    for (size_t i = 0; i < ts.size(); i++) out.push_back({names[i], toHost(ts[i])});
+    return out;
+  }
+
+  // Right-pads the packed sequences with token 0 into [B, L]. Causal attention never looks right, so the padding
+  // changes nothing at real positions.
+  Tensor padded(const std::vector<int32_t>& tokens, const std::vector<int32_t>& lengths, int64_t L) const {
+    const int64_t B = static_cast<int64_t>(lengths.size());
+    Tensor out = torch::zeros({B, L}, torch::kInt64);
+    auto acc = out.accessor<int64_t, 2>();
+    size_t offset = 0;
+    for (int64_t b = 0; b < B; b++) {
+      for (int32_t t = 0; t < lengths[b]; t++) acc[b][t] = tokens[offset + t];
+      offset += lengths[b];
+    }
+    return out;
+  }
+
+  void checkSequences(const std::vector<int32_t>& tokens, const std::vector<int32_t>& lengths) const {
+    int64_t total = 0;
+    for (size_t b = 0; b < lengths.size(); b++) {
+      if (lengths[b] < 1 || lengths[b] > cfg.contextLength) {
+        throw std::invalid_argument("sequence " + std::to_string(b) + " has length " + std::to_string(lengths[b]) +
+                                    ", expected 1.." + std::to_string(cfg.contextLength));
+      }
+      total += lengths[b];
+    }
+    if (total != static_cast<int64_t>(tokens.size())) throw std::invalid_argument("lengths do not add up to the tokens");
+    for (size_t i = 0; i < tokens.size(); i++) {
+      if (tokens[i] < 0 || tokens[i] >= cfg.vocabSize) {
+        throw std::invalid_argument("token id " + std::to_string(tokens[i]) + " is outside the vocabulary [0, " +
+                                    std::to_string(cfg.vocabSize) + ")");
+      }
+    }
+  }
+
+  // One attention block on [B, L, d] from position 0. With k/v outputs it also returns the keys and values
+  // ([B, H, L, hd]) for a KV cache.
+  Tensor attention(const Layer& l, const Tensor& h, Tensor* kOut, Tensor* vOut) const {
+    const int64_t B = h.size(0), L = h.size(1), d = cfg.dModel, H = cfg.nHeads, hd = headDim;
+    auto qkv = torch::linear(h, l.attnW, l.attnB).split(d, 2);
+    auto heads = [&](const Tensor& x) { return x.view({B, L, H, hd}).transpose(1, 2); };
+    Tensor q = heads(qkv[0]), k = heads(qkv[1]), v = heads(qkv[2]);
+    if (kOut != nullptr) {
+      *kOut = k;
+      *vOut = v;
+    }
+    // baddbmm fuses the scale and the additive causal mask into the score matmul (fastest form with torch 1.13).
+    Tensor mask = causalMask.narrow(0, 0, L).narrow(1, 0, L).expand({B * H, L, L});
+    Tensor att = torch::baddbmm(mask, q.reshape({B * H, L, hd}), k.reshape({B * H, L, hd}).transpose(1, 2), 1.0, scale);
+    Tensor y = torch::bmm(torch::softmax(att, -1), v.reshape({B * H, L, hd}));
+    return torch::linear(y.view({B, H, L, hd}).transpose(1, 2).reshape({B, L, d}), l.attnProjW, l.attnProjB);
+  }
+
+  Tensor mlp(const Layer& l, const Tensor& h) const {
+    return torch::linear(torch::gelu(torch::linear(h, l.fcW, l.fcB), "tanh"), l.mlpProjW, l.mlpProjB);
+  }
+
+  Tensor layerNorm(const Tensor& x, const Tensor& w, const Tensor& b) const {
+    return torch::layer_norm(x, {cfg.dModel}, w, b, 1e-5);
+  }
+
+  // Final hidden states [B, L, d] (after ln_f); with caches, each layer's keys and values.
+  Tensor hidden(const Tensor& tokens, std::vector<Tensor>* keys, std::vector<Tensor>* values) const {
+    const int64_t L = tokens.size(1);
+    Tensor x = torch::embedding(wte, tokens) + wpe.narrow(0, 0, L);
+    for (const auto& l : layers) {
+      Tensor k, v;
+      x = x + attention(l, layerNorm(x, l.ln1w, l.ln1b), keys ? &k : nullptr, keys ? &v : nullptr);
+      if (keys != nullptr) {
+        keys->push_back(k);
+        values->push_back(v);
+      }
+      x = x + mlp(l, layerNorm(x, l.ln2w, l.ln2b));
+    }
+    return layerNorm(x, lnfW, lnfB);
+  }
+
+  // Per-token log-probs of every scored token, packed: only the rows that predict a scored token go through the
+  // output head (long prompts with short responses are the common case in multi-turn RL).
+  Tensor scoredLogprobs(const SequenceBatch& batch) const {
+    checkSequences(batch.tokens, batch.lengths);
+    const int64_t B = static_cast<int64_t>(batch.lengths.size());
+    if (static_cast<int64_t>(batch.responseStarts.size()) != B) throw std::invalid_argument("one responseStart per sequence");
+    const int64_t L = *std::max_element(batch.lengths.begin(), batch.lengths.end());
+    std::vector<int64_t> rows, targets;
+    size_t offset = 0;
+    for (int64_t b = 0; b < B; b++) {
+      const int32_t n = batch.lengths[b], s = batch.responseStarts[b];
+      if (s < 1 || s > n) {
+        throw std::invalid_argument("sequence " + std::to_string(b) + ": responseStart " + std::to_string(s) +
+                                    " outside 1.." + std::to_string(n));
+      }
+      for (int32_t t = s; t < n; t++) {
+        rows.push_back(b * L + t - 1);
+        targets.push_back(batch.tokens[offset + t]);
+      }
+      offset += n;
+    }
+    const int64_t N = static_cast<int64_t>(rows.size());
+    if (N == 0) return torch::zeros({0}, torch::dtype(dtype));
+    Tensor h = hidden(padded(batch.tokens, batch.lengths, L), nullptr, nullptr).reshape({B * L, cfg.dModel});
+    Tensor rowIndex = torch::from_blob(rows.data(), {N}, torch::kInt64).clone();
+    Tensor targetIndex = torch::from_blob(targets.data(), {N, 1}, torch::kInt64).clone();
+    Tensor logits = torch::matmul(h.index_select(0, rowIndex), wte.t());
+    return torch::log_softmax(logits, -1).gather(1, targetIndex).squeeze(1);
+  }
+
+  StepResult optimStep(const AdamWOptions& o) {
+    torch::NoGradGuard noGrad;
+    std::vector<size_t> withGrad;
+    for (size_t i = 0; i < params.size(); i++) {
+      if (params[i].grad().defined()) withGrad.push_back(i);
+    }
+    StepResult result;
+    result.step = step;
+    if (withGrad.empty()) return result;  // nothing accumulated: like torch.optim, parameters without grads stay
+    std::vector<Tensor> norms;
+    for (size_t i : withGrad) norms.push_back(params[i].grad().norm(2));
+    Tensor total = torch::stack(norms).norm(2);
+    result.gradNorm = total.item<double>();
+    if (!std::isfinite(result.gradNorm)) {
+      result.skipped = true;
+      zeroGrads();
+      return result;
+    }
+    if (o.maxGradNorm > 0) {
+      // torch.nn.utils.clip_grad_norm_: coefficient max/(norm + 1e-6), clamped to 1.
+      const double coef = std::min(1.0, o.maxGradNorm / (result.gradNorm + 1e-6));
+      if (coef < 1.0) {
+        for (size_t i : withGrad) params[i].mutable_grad().mul_(coef);
+      }
+    }
+    step += 1;
+    result.step = step;
+    const double bias1 = 1 - std::pow(o.beta1, static_cast<double>(step));
+    const double bias2Sqrt = std::sqrt(1 - std::pow(o.beta2, static_cast<double>(step)));
+    const double stepSize = o.lr / bias1;
+    // torch.optim.AdamW (single-tensor path), term for term.
+    for (size_t i : withGrad) {
+      Tensor& p = params[i];
+      const Tensor& g = p.grad();
+      if (decays[i] && o.weightDecay != 0) p.mul_(1 - o.lr * o.weightDecay);
+      expAvg[i].mul_(o.beta1).add_(g, 1 - o.beta1);
+      expAvgSq[i].mul_(o.beta2).addcmul_(g, g, 1 - o.beta2);
+      Tensor denom = (expAvgSq[i].sqrt() / bias2Sqrt).add_(o.eps);
+      p.addcdiv_(expAvg[i], denom, -stepSize);
+    }
+    zeroGrads();
+    return result;
+  }
+
+  void zeroGrads() {
+    for (auto& p : params) p.mutable_grad() = Tensor();
+  }
+
+  // Chooses the next token exactly as chooseToken in src/policy/tfjs/sampling.ts, so both back ends draw the same
+  // tokens from the same logits and generator: temperature (0: greedy, log-prob 0), top-p over unnormalised
+  // probabilities (ties: lower id first), then Rng.categorical. The log-prob is the token's under exactly the
+  // distribution it was drawn from.
+  std::pair<int32_t, double> draw(const double* logits, const SampleOptions& o, Rng& rng, std::vector<double>& p,
+                                  std::vector<int32_t>& order) const {
+    const int64_t V = cfg.vocabSize;
+    if (o.temperature == 0) {
+      int64_t best = 0;
+      for (int64_t i = 1; i < V; i++) {
+        if (logits[i] > logits[best]) best = i;
+      }
+      return {static_cast<int32_t>(best), 0.0};
+    }
+    double maxZ = -std::numeric_limits<double>::infinity();
+    for (int64_t i = 0; i < V; i++) maxZ = std::max(maxZ, logits[i] / o.temperature);
+    double total = 0;
+    for (int64_t i = 0; i < V; i++) total += p[i] = std::exp(logits[i] / o.temperature - maxZ);
+    if (o.topP < 1) {
+      std::iota(order.begin(), order.end(), 0);
+      std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return p[a] > p[b]; });
+      double kept = 0;
+      int64_t k = 0;
+      while (k < V && kept < o.topP * total) kept += p[order[k++]];
+      for (int64_t j = k; j < V; j++) p[order[j]] = 0;
+      total = kept;
+    }
+    // Rng.categorical: the draw scales by the sum in token order.
+    double sum = 0;
+    for (int64_t i = 0; i < V; i++) sum += p[i];
+    double u = rng.next() * sum;
+    int32_t chosen = -1;
+    for (int64_t i = 0; i < V; i++) {
+      if (p[i] > 0) chosen = static_cast<int32_t>(i);
+      u -= p[i];
+      if (u < 0) break;
+    }
+    return {chosen, std::log(p[chosen] / total)};
+  }
+
+  SampleResult sample(const std::vector<int32_t>& tokens, const std::vector<int32_t>& lengths, const SampleOptions& o) {
+    checkSequences(tokens, lengths);
+    if (o.maxTokens < 0) throw std::invalid_argument("maxTokens must be >= 0");
+    if (!(o.temperature >= 0)) throw std::invalid_argument("temperature must be >= 0");
+    if (o.rngStates.size() != 4 * lengths.size()) throw std::invalid_argument("one 4-word generator state per prompt");
+    if (!(o.topP > 0 && o.topP <= 1)) throw std::invalid_argument("topP must be in (0, 1]");
+    c10::InferenceMode inference;
+    const int64_t P = static_cast<int64_t>(lengths.size()), C = cfg.contextLength, d = cfg.dModel;
+    const int64_t H = cfg.nHeads, hd = headDim, V = cfg.vocabSize;
+    const int64_t Lp = *std::max_element(lengths.begin(), lengths.end());
+    const int64_t T = std::min(C, Lp + o.maxTokens);
+
+    // Prefill all prompts at once (right-padded); the padding's keys and values sit beyond each prompt's length,
+    // where the decode mask hides them until they are overwritten.
+    std::vector<Tensor> keys, values;
+    Tensor h = hidden(padded(tokens, lengths, Lp), &keys, &values).reshape({P * Lp, d});
+    std::vector<Tensor> kCache, vCache;
+    for (size_t l = 0; l < layers.size(); l++) {
+      kCache.push_back(torch::zeros({P, H, T, hd}, torch::dtype(dtype)));
+      vCache.push_back(torch::zeros({P, H, T, hd}, torch::dtype(dtype)));
+      kCache[l].narrow(2, 0, Lp).copy_(keys[l]);
+      vCache[l].narrow(2, 0, Lp).copy_(values[l]);
+    }
+    std::vector<int64_t> lastRows(P);
+    for (int64_t b = 0; b < P; b++) lastRows[b] = b * Lp + lengths[b] - 1;
+    Tensor logits = torch::matmul(h.index_select(0, torch::tensor(lastRows, torch::kInt64)), wte.t());
+
+    SampleResult out;
+    std::vector<std::vector<int32_t>> gen(P);
+    std::vector<std::vector<float>> genLogp(P);
+    std::vector<int64_t> len(lengths.begin(), lengths.end());
+    std::vector<uint8_t> active(P, 1), stopped(P, 0);
+    std::vector<Rng> rngs;
+    for (size_t b = 0; b < lengths.size(); b++) {
+      rngs.emplace_back(o.rngStates[4 * b], o.rngStates[4 * b + 1], o.rngStates[4 * b + 2], o.rngStates[4 * b + 3]);
+    }
+    std::vector<double> probs(V);
+    std::vector<int32_t> order(V);
+    std::vector<int64_t> nextTok(P, 0), pos(P, 0);
+    for (;;) {
+      Tensor host = logits.to(torch::kFloat64).contiguous();
+      const double* data = host.data_ptr<double>();
+      bool any = false;
+      for (int64_t b = 0; b < P; b++) {
+        if (!active[b]) continue;
+        if (static_cast<int64_t>(gen[b].size()) >= o.maxTokens || len[b] >= C) {
+          active[b] = 0;
+          continue;
+        }
+        auto [tok, logp] = draw(data + b * V, o, rngs[b], probs, order);
+        gen[b].push_back(tok);
+        genLogp[b].push_back(static_cast<float>(logp));
+        len[b] += 1;
+        nextTok[b] = tok;
+        if (std::find(o.stopTokens.begin(), o.stopTokens.end(), tok) != o.stopTokens.end()) {
+          active[b] = 0;
+          stopped[b] = 1;
+        } else if (static_cast<int64_t>(gen[b].size()) >= o.maxTokens || len[b] >= C) {
+          active[b] = 0;
+        }
+        any = any || active[b];
+      }
+      if (!any) break;
+      // Decode one position for every row; finished rows compute garbage that is never read.
+      int64_t span = 0;
+      for (int64_t b = 0; b < P; b++) {
+        pos[b] = std::min(len[b] - 1, T - 1);
+        span = std::max(span, pos[b] + 1);
+      }
+      Tensor tok = torch::tensor(nextTok, torch::kInt64);
+      Tensor posT = torch::tensor(pos, torch::kInt64);
+      Tensor x = (torch::embedding(wte, tok) + wpe.index_select(0, posT)).view({P, 1, d});
+      Tensor writeAt = posT.view({P, 1, 1, 1}).expand({P, H, 1, hd});
+      Tensor mask = torch::zeros({P, 1, 1, span}, torch::dtype(dtype))
+                        .masked_fill_(torch::arange(span, torch::kInt64).view({1, 1, 1, span}) > posT.view({P, 1, 1, 1}),
+                                      -std::numeric_limits<double>::infinity())
+                        .expand({P, H, 1, span})
+                        .reshape({P * H, 1, span});
+      for (size_t l = 0; l < layers.size(); l++) {
+        const Layer& ly = layers[l];
+        auto qkv = torch::linear(layerNorm(x, ly.ln1w, ly.ln1b), ly.attnW, ly.attnB).split(d, 2);
+        auto heads = [&](const Tensor& t) { return t.view({P, 1, H, hd}).transpose(1, 2); };
+        kCache[l].scatter_(2, writeAt, heads(qkv[1]));
+        vCache[l].scatter_(2, writeAt, heads(qkv[2]));
+        Tensor kS = kCache[l].narrow(2, 0, span).reshape({P * H, span, hd});
+        Tensor vS = vCache[l].narrow(2, 0, span).reshape({P * H, span, hd});
+        Tensor att = torch::baddbmm(mask, heads(qkv[0]).reshape({P * H, 1, hd}), kS.transpose(1, 2), 1.0, scale);
+        Tensor y = torch::bmm(torch::softmax(att, -1), vS).view({P, H, 1, hd}).transpose(1, 2).reshape({P, 1, d});
+        x = x + torch::linear(y, ly.attnProjW, ly.attnProjB);
+        x = x + mlp(ly, layerNorm(x, ly.ln2w, ly.ln2b));
+      }
+      logits = torch::matmul(layerNorm(x, lnfW, lnfB).view({P, d}), wte.t());
+    }
+    for (int64_t b = 0; b < P; b++) {
+      out.tokens.insert(out.tokens.end(), gen[b].begin(), gen[b].end());
+      out.logprobs.insert(out.logprobs.end(), genLogp[b].begin(), genLogp[b].end());
+      out.lengths.push_back(static_cast<int32_t>(gen[b].size()));
+      out.stopped.push_back(stopped[b]);
+    }
+    return out;
+  }
+};
+
+Gpt::Gpt(const ModelConfig& config, bool f64, int threads)
+    : impl_(translateErrors([&] { return std::make_unique<Impl>(config, f64, threads); })) {}
+
+Gpt::~Gpt() = default;
+
+void Gpt::setWeights(const std::vector<NamedArray>& weights) {
+  translateErrors([&] {
+    impl_->assign(impl_->params, weights, "weight");
+    return 0;
+  });
+}
+
+std::vector<NamedArray> Gpt::weights() const {
+  return translateErrors([&] { return impl_->named(impl_->params); });
+}
+
+std::vector<NamedArray> Gpt::grads() const {
+  return translateErrors([&] {
+    std::vector<Tensor> gs;
+    for (const auto& p : impl_->params) gs.push_back(p.grad().defined() ? p.grad() : torch::zeros_like(p));
+    return impl_->named(gs);
+  });
+}
+
+OptimizerState Gpt::optimizerState() const {
+  return translateErrors([&] {
+    OptimizerState s;
+    s.step = impl_->step;
+    s.expAvg = impl_->named(impl_->expAvg);
+    s.expAvgSq = impl_->named(impl_->expAvgSq);
+    return s;
+  });
+}
+
+void Gpt::setOptimizerState(const OptimizerState& state) {
+  translateErrors([&] {
+    if (state.step < 0) throw std::invalid_argument("optimizer step must be >= 0");
+    impl_->assign(impl_->expAvg, state.expAvg, "exp_avg");
+    impl_->assign(impl_->expAvgSq, state.expAvgSq, "exp_avg_sq");
+    impl_->step = state.step;
+    return 0;
+  });
+}
+
+HostArray Gpt::logprobs(const SequenceBatch& batch) {
+  return translateErrors([&] {
+    impl_->applyThreads();
+    c10::InferenceMode inference;
+    return toHost(impl_->scoredLogprobs(batch));
+  });
+}
+
+HostArray Gpt::forwardBackward(const SequenceBatch& batch, const HostArray& dLdLogp) {
+  return translateErrors([&] {
+    impl_->applyThreads();
+    Tensor logp = impl_->scoredLogprobs(batch);
+    if (dLdLogp.numel() != logp.numel()) {
+      throw std::invalid_argument("dLdLogp has " + std::to_string(dLdLogp.numel()) + " values for " +
+                                  std::to_string(logp.numel()) + " scored tokens");
+    }
+    if (logp.numel() > 0) logp.backward(fromHost(dLdLogp, impl_->dtype));
+    return toHost(logp);
+  });
+}
+
+StepResult Gpt::optimStep(const AdamWOptions& opts) {
+  return translateErrors([&] {
+    impl_->applyThreads();
+    return impl_->optimStep(opts);
+  });
+}
+
+SampleResult Gpt::sample(const std::vector<int32_t>& tokens, const std::vector<int32_t>& lengths,
+                         const SampleOptions& opts) {
+  return translateErrors([&] {
+    impl_->applyThreads();
+    return impl_->sample(tokens, lengths, opts);
+  });
+}
+
+}  // namespace seeupo
