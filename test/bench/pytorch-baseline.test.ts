@@ -11,8 +11,8 @@ test('a missing interpreter is reported as missing, not guessed', async () => {
 });
 
 test('an interpreter without torch is reported as missing', async () => {
-  // node is an executable that is not python: `-c 'import torch'` fails the same way a torch-less python does.
-  const reason = await pytorchUnavailableReason(process.execPath);
+  // /bin/false exits with status 1, as a python without torch does on `-c 'import torch'`.
+  const reason = await pytorchUnavailableReason('/bin/false');
   assert.ok(reason !== null);
   assert.match(reason, /import torch' failed/);
 });
