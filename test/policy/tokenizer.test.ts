@@ -81,7 +81,7 @@ test('byte-level: duplicated or empty special tokens are rejected', () => {
 test('requireSpecialToken names the missing token', () => {
   const tok = new ByteLevelTokenizer();
   assert.equal(requireSpecialToken(tok, '<|im_end|>'), 258);
-  assert.throws(() => requireSpecialToken(tok, '<|eot|>'), /no special token "<\|eot\|>"/);
+  assert.throws(() => requireSpecialToken(tok, '<|eot|>'), (e: unknown) => e instanceof UserError && /no special token "<\|eot\|>"/.test(e.message));
 });
 
 // The fixture is a GPT-2-style byte-level BPE: ids 0-255 are the byte symbols (id = byte value), then the merges

@@ -1,5 +1,4 @@
 import {
-  END_OF_TEXT,
   IM_END,
   IM_START,
   TOOL_CALL_CLOSE,
@@ -103,6 +102,3 @@ export function renderChatText(messages: readonly ChatMessage[], opts: RenderOpt
   const rest = messageBlocks(hasSystem ? messages.slice(1) : messages).join('');
   return head + rest + (opts.addGenerationPrompt ? ASSISTANT_HEADER : '');
 }
-
-/** Stop strings of the template: an assistant message ends at `<|im_end|>` (or `<|endoftext|>`). */
-export const STOP_STRINGS: readonly string[] = [IM_END, END_OF_TEXT];

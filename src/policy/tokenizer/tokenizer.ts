@@ -1,3 +1,5 @@
+import { UserError } from '../../core/errors.js';
+
 /**
  * The tokenizer contract shared by the chat template, the rollout and the policy back ends.
  *
@@ -24,9 +26,12 @@ export interface Tokenizer {
   isSpecial(id: number): boolean;
 }
 
-/** The id of a special token the caller cannot do without; throws an Error naming the token when it is absent. */
+/**
+ * The id of a special token the caller cannot do without. Its absence is the user's choice of tokenizer (e.g. a
+ * tokenizer.json without ChatML tokens), so it is a UserError naming the token.
+ */
 export function requireSpecialToken(tokenizer: Tokenizer, content: string): number {
   const id = tokenizer.specialTokenId(content);
-  if (id === undefined) throw new Error(`the tokenizer has no special token ${JSON.stringify(content)}`);
+  if (id === undefined) throw new UserError(`the tokenizer has no special token ${JSON.stringify(content)}`);
   return id;
 }
