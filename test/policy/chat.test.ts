@@ -226,3 +226,9 @@ test('conversation with a tokenizer.json: block-wise tokens equal encoding the w
   // "hello" and " world" are single BPE tokens inside the blocks.
   assert.deepEqual(tokens.slice(0, 9), [267, 117, 115, 101, 114, 10, 259, 264, 268]);
 });
+
+test('renderChatText equals Qwen 2.5 Jinja template output rendered by Python (fixture)', () => {
+  const spec = JSON.parse(readFileSync('test/fixtures/qwen25-chat/conversation.json', 'utf8')) as { messages: ChatMessage[]; tools: Record<string, unknown>[] };
+  const expected = readFileSync('test/fixtures/qwen25-chat/expected.txt', 'utf8');
+  assert.equal(renderChatText(spec.messages, { tools: spec.tools, addGenerationPrompt: true }), expected);
+});
