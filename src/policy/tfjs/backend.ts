@@ -8,15 +8,14 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 
-let ready: Promise<void> | null = null;
-
-/** Selects the wasm backend once per thread; later calls return the same promise. */
-export function initWasmBackend(): Promise<void> {
-  ready ??= (async () => {
-    if (!(await tf.setBackend('wasm'))) throw new Error('TensorFlow.js wasm backend failed to initialise');
-    await tf.ready();
-  })();
-  return ready;
+/**
+ * Makes wasm the active TensorFlow.js backend of this thread. Cheap when it already is; the learner calls it
+ * before every operation because other code in the process (e.g. a CPU-backend benchmark) may have switched.
+ */
+export async function initWasmBackend(): Promise<void> {
+  if (tf.engine().backendName === 'wasm') return;
+  if (!(await tf.setBackend('wasm'))) throw new Error('TensorFlow.js wasm backend failed to initialise');
+  await tf.ready();
 }
 
 export { tf };

@@ -164,6 +164,7 @@ export class TfjsLearner implements Learner {
 
   async logprobs(batch: readonly ScoredSequence[]): Promise<Float32Array[]> {
     this.checkSequences(batch);
+    await initWasmBackend();
     const version = this.version;
     return this.sharded(batch.map((s) => s.tokens.length), (engine, [a, b]) =>
       engine === 'local'
@@ -179,6 +180,7 @@ export class TfjsLearner implements Learner {
       const want = s.tokens.length - s.responseStart;
       if (dLdLogp[i]!.length !== want) throw new UserError(`forwardBackward: sequence ${i} scores ${want} tokens but its ∂L/∂logp has ${dLdLogp[i]!.length}`);
     });
+    await initWasmBackend();
     const version = this.version;
     return this.sharded(batch.map((s) => s.tokens.length), (engine, [a, b]) =>
       engine === 'local'
@@ -226,6 +228,7 @@ export class TfjsLearner implements Learner {
       if (p.length < 1 || p.length >= C) throw new UserError(`sample: prompt ${i} has ${p.length} tokens; it needs 1 to ${C - 1} (context length ${C})`);
       checkTokens(p, V, `sample: prompt ${i}`);
     });
+    await initWasmBackend();
     const version = this.version;
     return this.sharded(prompts.map((p) => p.length + params.maxTokens), (engine, [a, b]) =>
       engine === 'local'

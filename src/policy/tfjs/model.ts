@@ -6,7 +6,7 @@
 import type { ModelConfig } from '../learner.js';
 import { tf } from './backend.js';
 import type { FlatLayout } from './layout.js';
-import { batchMatMul, embed, gelu, layerNorm, matmul } from './ops.js';
+import { causalAttention, embed, gelu, layerNorm, linear as linearOp, matmul } from './ops.js';
 
 type Tensor = tf.Tensor;
 
@@ -35,7 +35,7 @@ export interface LayerKv {
 }
 
 function linear(p: ParamView, name: string, x: Tensor): Tensor {
-  return tf.add(matmul(x, p.get(`${name}.weight`)), p.get(`${name}.bias`));
+  return linearOp(x, p.get(`${name}.weight`), p.get(`${name}.bias`));
 }
 
 function mlp(p: ParamView, i: number, x: Tensor): Tensor {
@@ -53,33 +53,22 @@ function mergeHeads(x: Tensor, B: number, T: number, H: number): tf.Tensor2D {
   return tf.reshape(tf.transpose(tf.reshape(x, [B, H, T, dh]), [0, 2, 1, 3]), [B * T, H * dh]);
 }
 
-/** Additive causal mask [T, T]: 0 on and below the diagonal, -1e9 above. */
-export function causalMaskBias(T: number): Tensor {
-  const m = new Float32Array(T * T);
-  for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) m[i * T + j] = -1e9;
-  return tf.tensor2d(m, [T, T]);
-}
-
 /**
  * Hidden states after ln_f, [B·T, d], for right-padded token rows [B, T] (padding only affects padded rows'
  * own later positions, as attention is causal). With `kvOut`, each layer's keys and values are pushed there.
  */
 export function transformer(config: ModelConfig, p: ParamView, tokens: Int32Array, B: number, T: number, kvOut?: LayerKv[]): Tensor {
   const { nLayers, nHeads: H, dModel: d } = config;
-  const scale = 1 / Math.sqrt(d / H);
   const pos = tf.slice(p.get('wpe.weight'), [0, 0], [T, d]);
   let x: Tensor = tf.reshape(tf.add(tf.reshape(embed(p.get('wte.weight'), tokens), [B, T, d]), pos), [B * T, d]);
-  const mask = causalMaskBias(T);
   for (let i = 0; i < nLayers; i++) {
     const h = layerNorm(x, p.get(`h.${i}.ln_1.weight`), p.get(`h.${i}.ln_1.bias`));
-    const [q, k, v] = tf.split(linear(p, `h.${i}.attn.c_attn`, h), 3, 1) as [Tensor, Tensor, Tensor];
-    const qh = splitHeads(tf.mul(q, scale), B, T, H);
-    const kh = splitHeads(k, B, T, H);
-    const vh = splitHeads(v, B, T, H);
-    if (kvOut) kvOut.push({ k: kh, v: vh });
-    const probs = tf.softmax(tf.add(batchMatMul(qh, tf.transpose(kh, [0, 2, 1])), mask));
-    const att = mergeHeads(batchMatMul(probs, vh), B, T, H);
-    x = tf.add(x, linear(p, `h.${i}.attn.c_proj`, att));
+    const qkv = linear(p, `h.${i}.attn.c_attn`, h);
+    if (kvOut) {
+      const [, k, v] = tf.split(qkv, 3, 1) as [Tensor, Tensor, Tensor];
+      kvOut.push({ k: splitHeads(k, B, T, H), v: splitHeads(v, B, T, H) });
+    }
+    x = tf.add(x, linear(p, `h.${i}.attn.c_proj`, causalAttention(qkv, B, T, H)));
     x = tf.add(x, mlp(p, i, layerNorm(x, p.get(`h.${i}.ln_2.weight`), p.get(`h.${i}.ln_2.bias`))));
   }
   return layerNorm(x, p.get('ln_f.weight'), p.get('ln_f.bias'));

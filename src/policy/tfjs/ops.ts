@@ -1,15 +1,28 @@
 /**
- * The differentiable building blocks of the transformer, written for the wasm backend's strengths:
- * - 2-D matMul is fast only without transpose flags, and the built-in gradient uses them, so `matmul` carries
- *   its own gradient with explicit transposes;
+ * The differentiable building blocks of the transformer, written for the wasm backend's strengths (measured):
+ * - 2-D matMul is fast only without transpose flags, and the built-in gradient uses them, so `matmul` and
+ *   `linear` carry their own gradients with explicit transposes;
  * - gather has no gradient on wasm, so `embed` scatters its gradient in JavaScript;
- * - batched (3-D) matMul is slow, so `batchMatMul` runs one fast 2-D matMul per batch entry.
+ * - batched matMul, slicing and chains of elementwise kernels are slow, so attention runs on WebAssembly SIMD
+ *   kernels of its own (attention.ts) and LayerNorm, GELU and the target log-probs as fused JavaScript loops
+ *   (kernels.ts), each wrapped with tf.customGrad.
  */
 import { tf } from './backend.js';
+import { attentionBackward, attentionForward } from './attention.js';
+import {
+  geluBackward,
+  geluForward,
+  layerNormBackward,
+  layerNormForward,
+  targetLogprobsBackward,
+  targetLogprobsForward,
+} from './kernels.js';
 
 type Tensor = tf.Tensor;
 // customGrad wants a variadic (...inputs: Array<Tensor | GradSaveFunc>) signature; our functions are fixed-arity.
 type GradFn = (...inputs: Array<Tensor | tf.GradSaveFunc>) => { value: Tensor; gradFunc: (dy: Tensor, saved: Tensor[]) => Tensor | Tensor[] };
+
+const f32 = (t: Tensor) => t.dataSync() as Float32Array;
 
 /** a [m, k] · b [k, n] with gradients dA = dY·bᵀ and dB = aᵀ·dY, every product transpose-free. */
 export const matmul = tf.customGrad(((a: Tensor, b: Tensor, save: tf.GradSaveFunc) => {
@@ -23,25 +36,19 @@ export const matmul = tf.customGrad(((a: Tensor, b: Tensor, save: tf.GradSaveFun
   };
 }) as unknown as GradFn) as (a: Tensor, b: Tensor) => tf.Tensor2D;
 
-/** Per-entry 2-D products of a [n, m, k] and b [n, k, p]. */
-function bmmForward(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
-  const as = tf.unstack(a) as tf.Tensor2D[];
-  const bs = tf.unstack(b) as tf.Tensor2D[];
-  return tf.stack(as.map((x, i) => tf.matMul(x, bs[i]!))) as tf.Tensor3D;
-}
-
-/** Batched a [n, m, k] · b [n, k, p] with a transpose-free gradient. */
-export const batchMatMul = tf.customGrad(((a: Tensor, b: Tensor, save: tf.GradSaveFunc) => {
-  save([a, b]);
+/** x [m, k] · w [k, n] + bias [n] in one fused kernel; the bias gradient is 1ᵀ·dY (a fast 2-D product). */
+export const linear = tf.customGrad(((x: Tensor, w: Tensor, bias: Tensor, save: tf.GradSaveFunc) => {
+  save([x, w]);
   return {
-    value: bmmForward(a as tf.Tensor3D, b as tf.Tensor3D),
+    value: tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias }),
     gradFunc: (dy: Tensor, saved: Tensor[]) => {
-      const [sa, sb] = saved as [tf.Tensor3D, tf.Tensor3D];
-      const d = dy as tf.Tensor3D;
-      return [bmmForward(d, tf.transpose(sb, [0, 2, 1])), bmmForward(tf.transpose(sa, [0, 2, 1]), d)];
+      const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
+      const d = dy as tf.Tensor2D;
+      const ones = tf.ones([1, d.shape[0]]) as tf.Tensor2D;
+      return [tf.matMul(d, tf.transpose(sw)), tf.matMul(tf.transpose(sx), d), tf.reshape(tf.matMul(ones, d), [d.shape[1]])];
     },
   };
-}) as unknown as GradFn) as (a: Tensor, b: Tensor) => tf.Tensor3D;
+}) as unknown as GradFn) as (x: Tensor, w: Tensor, bias: Tensor) => tf.Tensor2D;
 
 /** Rows `ids` of `table` [rows, d]; the gradient is a scatter-add done in JavaScript. */
 export function embed(table: Tensor, ids: Int32Array): tf.Tensor2D {
@@ -49,7 +56,7 @@ export function embed(table: Tensor, ids: Int32Array): tf.Tensor2D {
   const f = tf.customGrad(((t: Tensor) => ({
     value: tf.gather(t, tf.tensor1d(ids, 'int32')),
     gradFunc: (dy: Tensor) => {
-      const g = dy.dataSync() as Float32Array;
+      const g = f32(dy);
       const out = new Float32Array(rows * d);
       for (let i = 0; i < ids.length; i++) {
         const src = i * d;
@@ -64,34 +71,80 @@ export function embed(table: Tensor, ids: Int32Array): tf.Tensor2D {
 
 /** LayerNorm over the last axis (eps 1e-5, biased variance, as PyTorch). */
 export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor): Tensor {
-  const mean = tf.mean(x, -1, true);
-  const centered = tf.sub(x, mean);
-  const variance = tf.mean(tf.square(centered), -1, true);
-  return tf.add(tf.mul(tf.mul(centered, tf.rsqrt(tf.add(variance, 1e-5))), gamma), beta);
+  const d = x.shape[x.rank - 1]!;
+  const f = tf.customGrad(((xi: Tensor, gi: Tensor, bi: Tensor) => {
+    const xv = f32(xi);
+    const gv = f32(gi);
+    const y = new Float32Array(xv.length);
+    const xhat = new Float32Array(xv.length);
+    const rstd = new Float32Array(xv.length / d);
+    layerNormForward(xv, gv, f32(bi), d, y, xhat, rstd);
+    return {
+      value: tf.tensor(y, xi.shape),
+      gradFunc: (dy: Tensor) => {
+        const dx = new Float32Array(xv.length);
+        const dg = new Float32Array(d);
+        const db = new Float32Array(d);
+        layerNormBackward(f32(dy), xhat, rstd, gv, d, dx, dg, db);
+        return [tf.tensor(dx, xi.shape), tf.tensor1d(dg), tf.tensor1d(db)];
+      },
+    };
+  }) as unknown as GradFn);
+  return f(x, gamma, beta);
 }
-
-const GELU_C = Math.sqrt(2 / Math.PI);
 
 /** GELU, tanh approximation (GPT-2). */
 export function gelu(x: Tensor): Tensor {
-  const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), GELU_C);
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
+  const f = tf.customGrad(((xi: Tensor) => {
+    const xv = f32(xi);
+    const y = new Float32Array(xv.length);
+    geluForward(xv, y);
+    return {
+      value: tf.tensor(y, xi.shape),
+      gradFunc: (dy: Tensor) => {
+        const dx = new Float32Array(xv.length);
+        geluBackward(xv, f32(dy), dx);
+        return tf.tensor(dx, xi.shape);
+      },
+    };
+  }) as unknown as GradFn);
+  return f(x);
 }
 
-/**
- * log softmax(logits)[target] per row, for logits [n, V] and int32 targets [n]; gradient dy·(onehot − softmax).
- */
+/** Causal multi-head self-attention of qkv [B·T, 3d] (q, k, v blocks; heads contiguous) → [B·T, d]. */
+export function causalAttention(qkv: Tensor, B: number, T: number, H: number): tf.Tensor2D {
+  const d = qkv.shape[1]! / 3;
+  const f = tf.customGrad(((qi: Tensor) => {
+    const qv = f32(qi);
+    const out = new Float32Array(B * T * d);
+    const lse = new Float32Array(B * H * T);
+    attentionForward(qv, B, T, H, d, out, lse);
+    return {
+      value: tf.tensor2d(out, [B * T, d]),
+      gradFunc: (dy: Tensor) => {
+        const dq = new Float32Array(qv.length);
+        attentionBackward(qv, lse, f32(dy), B, T, H, d, dq);
+        return tf.tensor2d(dq, [B * T, 3 * d]);
+      },
+    };
+  }) as unknown as GradFn);
+  return f(qkv) as tf.Tensor2D;
+}
+
+/** log softmax(logits)[target] per row, for logits [n, V] and targets [n]; gradient dy·(onehot − softmax). */
 export function targetLogprobs(logits: Tensor, targets: Int32Array): tf.Tensor1D {
   const V = logits.shape[1]!;
-  const f = tf.customGrad(((l: Tensor, save: tf.GradSaveFunc) => {
-    const onehot = tf.cast(tf.oneHot(tf.tensor1d(targets, 'int32'), V), 'float32');
-    const logp = tf.logSoftmax(l as tf.Tensor2D);
-    save([logp, onehot]);
+  const f = tf.customGrad(((l: Tensor) => {
+    const lv = f32(l);
+    const out = new Float32Array(targets.length);
+    const lse = new Float32Array(targets.length);
+    targetLogprobsForward(lv, targets, V, out, lse);
     return {
-      value: tf.sum(tf.mul(logp, onehot), -1),
-      gradFunc: (dy: Tensor, saved: Tensor[]) => {
-        const [lp, oh] = saved as [Tensor, Tensor];
-        return tf.mul(tf.expandDims(dy, -1), tf.sub(oh, tf.exp(lp)));
+      value: tf.tensor1d(out),
+      gradFunc: (dy: Tensor) => {
+        const dl = new Float32Array(lv.length);
+        targetLogprobsBackward(lv, targets, lse, f32(dy), V, dl);
+        return tf.tensor2d(dl, [targets.length, V]);
       },
     };
   }) as unknown as GradFn);
