@@ -7,6 +7,9 @@ import type { OptimizerName } from '../lab/optimizer.js';
 import { OPTIMIZERS } from '../lab/optimizer.js';
 import { parsePolicySpec } from '../lab/parameterisation.js';
 import { LAB_DEFAULTS, runLab } from '../lab/run.js';
+import { runSuite } from '../lab/suite.js';
+import { DEFAULT_SUITE } from '../lab/suite-plan.js';
+import { defaultWorkers } from '../lab/suite-run.js';
 
 function integer(flag: string): (v: string) => number {
   return (v) => {
@@ -21,6 +24,13 @@ function positiveNumber(flag: string): (v: string) => number {
     if (v.trim() === '' || !Number.isFinite(x) || x <= 0) throw new UserError(`${flag} must be a positive number, got '${v}'`);
     return x;
   };
+}
+
+function list(v: string): string[] {
+  return v
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0);
 }
 
 function optimizerName(v: string): OptimizerName {
@@ -91,4 +101,48 @@ export function registerLab(program: Command): void {
     .option('--json', 'one JSON line per iteration {"iter", "J"}, then {"summary": {...}}')
     .addHelpText('after', `\nAlgorithms:\n${algoHelp}\n\nJ is always the exact expected reward of the current policy, also in sampled mode.\nA violation is an iteration with J(k+1) < J(k) − 1e-9.`)
     .action(labRun);
+
+  registerLabSuite(lab);
+}
+
+interface SuiteFlags {
+  out: string;
+  iters: number;
+  algos: string[];
+  policies: string[];
+  instances: string[];
+  random: number;
+  optimizers: string[];
+  seeds: number;
+  group: number;
+  workers: number;
+}
+
+async function labSuite(flags: SuiteFlags): Promise<void> {
+  if (flags.workers < 1) throw new UserError('--workers must be at least 1');
+  const { reportPath, summary } = await runSuite({
+    ...flags,
+    command: `seeupo lab ${process.argv.slice(process.argv.indexOf('suite')).join(' ')}`,
+    progress: (line) => process.stderr.write(line + '\n'),
+  });
+  process.stdout.write(`\n${summary}\nReport: ${reportPath}\n`);
+}
+
+export function registerLabSuite(lab: Command): void {
+  const d = DEFAULT_SUITE;
+  lab
+    .command('suite')
+    .description('Run algorithms × parameterisations × instances (shipped + seeded random) × settings (exact and sampled); write a Markdown report with SVG plots')
+    .option('--out <dir>', 'report folder (report.md, plots/, results.json)', 'lab-report')
+    .option('--iters <n>', 'iterations per run', integer('--iters'), d.iters)
+    .option('--algos <list>', 'comma-separated lab algorithms, NAME or NAME@EPOCHS', list, d.algos)
+    .option('--policies <list>', 'comma-separated parameterisations', list, d.policies)
+    .option('--instances <list>', 'comma-separated shipped instance names (default: all of lab/instances)', list, d.instances)
+    .option('--random <n>', 'seeded random instances added to the shipped ones', integer('--random'), d.random)
+    .option('--optimizers <list>', 'comma-separated OPTIMIZER@LR, each run in exact mode; the first also in sampled mode', list, d.optimizers)
+    .option('--seeds <n>', 'sampled-mode seeds per run (0: no sampled mode)', integer('--seeds'), d.seeds)
+    .option('--group <g>', 'sampled mode: rollouts per iteration', integer('--group'), d.group)
+    .option('--workers <n>', 'worker threads (default: up to 2 cores)', integer('--workers'), defaultWorkers())
+    .addHelpText('after', `\nDefault algorithms: ${d.algos.join(', ')}\nProgress goes to stderr; the summary table and the report path to stdout.`)
+    .action(labSuite);
 }
