@@ -10,5 +10,15 @@ export * from './policy/weights.js';
 export * from './policy/safetensors.js';
 export * from './policy/checkpoint.js';
 export { TfjsLearner, type TfjsLearnerOptions } from './policy/tfjs/learner.js';
+export { NativeLearner, type NativeLearnerOptions } from './policy/native/native-learner.js';
+export {
+  chooseLocalBackend,
+  createLocalLearner,
+  localBackendStatuses,
+  LOCAL_BACKENDS,
+  type BackendStatus,
+  type LocalBackend,
+  type LocalLearnerOptions,
+} from './policy/native/select.js';
 export * from './policy/tokenizer/index.js';
 export * from './policy/chat/index.js';

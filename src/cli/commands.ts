@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { registerAlgorithms } from './algorithms.js';
+import { registerDoctor } from './doctor.js';
 import { registerLab } from './lab.js';
 
 /**
  * Every top-level command registers itself here: one file per command under src/cli/.
  * Keep this list sorted by command name.
  */
-export const commands: ReadonlyArray<(program: Command) => void> = [registerAlgorithms, registerLab];
+export const commands: ReadonlyArray<(program: Command) => void> = [registerAlgorithms, registerDoctor, registerLab];
