@@ -232,3 +232,15 @@ test('renderChatText equals Qwen 2.5 Jinja template output rendered by Python (f
   const expected = readFileSync('test/fixtures/qwen25-chat/expected.txt', 'utf8');
   assert.equal(renderChatText(spec.messages, { tools: spec.tools, addGenerationPrompt: true }), expected);
 });
+
+test('conversation: a very long tool result (long-context episodes) is held without argument-limit errors', () => {
+  const tok = new ByteLevelTokenizer();
+  const conv = new ChatConversation(tok);
+  const big = 'x'.repeat(600_000);
+  conv.add({ role: 'user', content: 'u' }, { role: 'tool', content: big });
+  const prompt = conv.promptTokens();
+  const header = '<|im_start|>user\nu<|im_end|>\n<|im_start|>user\n<tool_response>\n';
+  assert.equal(prompt.length, tok.encode(header).length + big.length + tok.encode('\n</tool_response><|im_end|>\n<|im_start|>assistant\n').length);
+  const turn = conv.addSampledAssistant([111, 107, 258], [-1, -1, -1]);
+  assert.equal(conv.tokens().length, prompt.length + turn.responseTokens.length);
+});

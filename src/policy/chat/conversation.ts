@@ -26,7 +26,7 @@ export class ChatConversation {
   /** Ids that end an assistant message (`<|im_end|>`, and `<|endoftext|>` where the tokenizer has it). */
   readonly stopTokens: readonly number[];
   private readonly imEnd: number;
-  private readonly committed: number[] = [];
+  private committed: number[] = [];
   private pending: ChatMessage[] = [];
   private started = false;
   private turnCount = 0;
@@ -90,13 +90,12 @@ export class ChatConversation {
       message: parseAssistantMessage(text),
       finishReason,
     };
-    this.committed.length = 0;
-    this.committed.push(...contextTokens, ...responseTokens);
+    this.committed = contextTokens.concat(responseTokens);
     return turn;
   }
 
   private flush(): void {
-    this.committed.push(...this.render(this.pending, this.started));
+    this.committed = this.committed.concat(this.render(this.pending, this.started));
     this.started = true;
     this.pending = [];
   }
@@ -111,12 +110,13 @@ export class ChatConversation {
       blocks.push(systemBlock(hasSystem ? first.content : null, this.tools));
       if (hasSystem) rest = messages.slice(1);
     }
-    const ids: number[] = [];
+    // Arrays are joined with concat, not push(...x): a long tool result can exceed the engine's argument limit.
+    let ids: number[] = [];
     for (const block of [...blocks, ...messageBlocks(rest)]) {
       if (block.startsWith(ASSISTANT_HEADER)) {
         // Same split as a sampled turn: header tokens, then the message's own tokens.
-        ids.push(...this.tokenizer.encode(ASSISTANT_HEADER), ...this.tokenizer.encode(block.slice(ASSISTANT_HEADER.length)));
-      } else ids.push(...this.tokenizer.encode(block));
+        ids = ids.concat(this.tokenizer.encode(ASSISTANT_HEADER), this.tokenizer.encode(block.slice(ASSISTANT_HEADER.length)));
+      } else ids = ids.concat(this.tokenizer.encode(block));
     }
     return ids;
   }
