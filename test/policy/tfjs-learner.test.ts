@@ -96,6 +96,12 @@ test('sampling stops on a stop token (included) and at the context length', asyn
     const [b] = await l.sample([Int32Array.from({ length: 10 }, () => 4)], { maxTokens: 8, seed: 1 });
     assert.equal(b!.finishReason, 'length');
     assert.equal(b!.tokens.length, 2); // positions 10 and 11 fill the context of 12
+    // In one batch, the short prompt keeps generating after the long one stopped, past column 12 of the cache.
+    const mixed = [Int32Array.from({ length: 10 }, () => 4), Int32Array.of(5)];
+    const [c, e] = await l.sample(mixed, { maxTokens: 20, seed: 2 });
+    assert.deepEqual([c!.tokens.length, e!.tokens.length], [2, 11]);
+    const scored = await l.logprobs([{ tokens: Int32Array.from([5, ...e!.tokens]), responseStart: 1 }]);
+    e!.logprobs.forEach((lp, t) => assert.ok(Math.abs(lp - scored[0]![t]!) < 1e-4));
     const [g1, g2] = await l.sample([Int32Array.of(1, 2), Int32Array.of(1, 2)], { maxTokens: 4, seed: 1, temperature: 0 });
     assert.deepEqual(g1, g2); // greedy ignores the per-row random streams
     assert.deepEqual([...g1!.logprobs], [0, 0, 0, 0]);

@@ -1,41 +1,20 @@
 /**
- * Causal multi-head self-attention, forward and backward, on the WebAssembly SIMD kernels of attention.wat.
- * Each (sequence, head) block is copied into the kernels' memory as contiguous [T, dh] rows; the three products
- * (scores q·kᵀ, probabilities·v and its transpose) run in wasm over the lower triangle only, and the row-wise
- * softmax work (exp, sums) runs here. The backward pass recomputes the probabilities from each row's
- * log-sum-exp instead of storing T×T matrices.
+ * Causal multi-head self-attention, forward and backward, on the WebAssembly SIMD kernels of simd.wat. Each
+ * (sequence, head) block is copied into the kernels' memory as contiguous [T, dh] rows; the products (q·kᵀ,
+ * p·v and the transposed ones) and the row-wise softmax work run in wasm over the lower triangle only. The
+ * backward pass recomputes the probabilities from each row's log-sum-exp instead of storing T×T matrices.
  */
-import { ATTENTION_WASM_BASE64 } from './attention-wasm.js';
+import { scratch } from './simd.js';
 
-// The project compiles without the DOM lib, which is where TypeScript declares WebAssembly; Node has it.
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: unknown };
-};
-
-interface Kernels {
-  memory: { buffer: ArrayBuffer; grow(pages: number): number };
-  scores(a: number, b: number, s: number, T: number, dh: number): void;
-  mix(w: number, b: number, c: number, T: number, dh: number): void;
-  mixT(w: number, a: number, c: number, T: number, dh: number): void;
-}
-
-let kernels: Kernels | null = null;
-
-function instance(): Kernels {
-  kernels ??= new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(ATTENTION_WASM_BASE64, 'base64'))).exports as unknown as Kernels;
-  return kernels;
-}
-
-/** Float offsets of the per-block buffers in kernel memory, growing the memory when T or dh need more. */
-function workspace(T: number, dh: number) {
-  const k = instance();
+/** Float offsets of the per-block buffers in kernel memory; T×T matrices use row stride ld = T rounded up to 4. */
+function layout(T: number, dh: number) {
   const row = T * dh;
-  const offsets = { q: 0, k: row, v: 2 * row, o: 3 * row, dq: 4 * row, dk: 5 * row, dv: 6 * row, s: 7 * row, dp: 7 * row + T * T };
-  const bytes = (7 * row + 2 * T * T) * 4;
-  const have = k.memory.buffer.byteLength;
-  if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
-  return { k, mem: new Float32Array(k.memory.buffer), offsets };
+  const ld = (T + 3) & ~3;
+  const o = { q: 0, k: row, v: 2 * row, o: 3 * row, dq: 4 * row, dk: 5 * row, dv: 6 * row, stats: 7 * row, s: 7 * row + 2 * T + 4, dp: 0, end: 0 };
+  o.s = (o.s + 3) & ~3;
+  o.dp = o.s + T * ld;
+  o.end = o.dp + T * ld;
+  return { o, ld };
 }
 
 /**
@@ -46,25 +25,24 @@ export function attentionForward(qkv: Float32Array, B: number, T: number, H: num
   const dh = d / H;
   if (dh % 4 !== 0) throw new Error(`attention kernels need a head size divisible by 4, got ${dh}`);
   const scale = 1 / Math.sqrt(dh);
-  const { k, mem, offsets: o } = workspace(T, dh);
+  const { o, ld } = layout(T, dh);
+  const { k, mem } = scratch(o.end);
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
       gather(qkv, b, T, 3 * d, h * dh, dh, mem, o.q, scale);
       gather(qkv, b, T, 3 * d, d + h * dh, dh, mem, o.k, 1);
       gather(qkv, b, T, 3 * d, 2 * d + h * dh, dh, mem, o.v, 1);
-      k.scores(o.q * 4, o.k * 4, o.s * 4, T, dh);
+      k.scores(o.q * 4, o.k * 4, o.s * 4, T, dh, ld);
+      k.softmaxRows(o.s * 4, T, ld, o.stats * 4);
+      k.mix(o.s * 4, o.v * 4, o.o * 4, T, dh, ld); // unnormalised: row t is divided by its sum below
       for (let t = 0; t < T; t++) {
-        const r = o.s + t * T;
-        let m = -Infinity;
-        for (let u = 0; u <= t; u++) if (mem[r + u]! > m) m = mem[r + u]!;
-        let z = 0;
-        for (let u = 0; u <= t; u++) z += mem[r + u] = Math.exp(mem[r + u]! - m);
+        const z = mem[o.stats + 2 * t + 1]!;
+        lse[(b * H + h) * T + t] = mem[o.stats + 2 * t]! + Math.log(z);
+        const src = o.o + t * dh;
+        const dst = (b * T + t) * d + h * dh;
         const inv = 1 / z;
-        for (let u = 0; u <= t; u++) mem[r + u] = mem[r + u]! * inv;
-        lse[(b * H + h) * T + t] = m + Math.log(z);
+        for (let j = 0; j < dh; j++) out[dst + j] = mem[src + j]! * inv;
       }
-      k.mix(o.s * 4, o.v * 4, o.o * 4, T, dh);
-      scatter(mem, o.o, out, b, T, d, h * dh, dh, 1);
     }
   }
 }
@@ -73,30 +51,22 @@ export function attentionForward(qkv: Float32Array, B: number, T: number, H: num
 export function attentionBackward(qkv: Float32Array, lse: Float32Array, dOut: Float32Array, B: number, T: number, H: number, d: number, dQkv: Float32Array): void {
   const dh = d / H;
   const scale = 1 / Math.sqrt(dh);
-  const { k, mem, offsets: o } = workspace(T, dh);
+  const { o, ld } = layout(T, dh);
+  const { k, mem } = scratch(o.end);
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
       gather(qkv, b, T, 3 * d, h * dh, dh, mem, o.q, scale);
       gather(qkv, b, T, 3 * d, d + h * dh, dh, mem, o.k, 1);
       gather(qkv, b, T, 3 * d, 2 * d + h * dh, dh, mem, o.v, 1);
       gather(dOut, b, T, d, h * dh, dh, mem, o.o, 1);
-      k.scores(o.q * 4, o.k * 4, o.s * 4, T, dh); // scaled scores
-      k.scores(o.o * 4, o.v * 4, o.dp * 4, T, dh); // ∂L/∂p = dO · vᵀ
-      for (let t = 0; t < T; t++) {
-        const r = o.s + t * T;
-        const rp = o.dp + t * T;
-        const l = lse[(b * H + h) * T + t]!;
-        let D = 0;
-        for (let u = 0; u <= t; u++) {
-          const p = (mem[r + u] = Math.exp(mem[r + u]! - l));
-          D += p * mem[rp + u]!;
-        }
-        for (let u = 0; u <= t; u++) mem[rp + u] = mem[r + u]! * (mem[rp + u]! - D); // ∂L/∂scores
-      }
-      k.mix(o.dp * 4, o.k * 4, o.dq * 4, T, dh); // ∂L/∂(scaled q) = dS · k
+      mem.set(lse.subarray((b * H + h) * T, (b * H + h + 1) * T), o.stats);
+      k.scores(o.q * 4, o.k * 4, o.s * 4, T, dh, ld); // scaled scores
+      k.scores(o.o * 4, o.v * 4, o.dp * 4, T, dh, ld); // ∂L/∂p = dO · vᵀ
+      k.softmaxGradRows(o.s * 4, o.dp * 4, T, ld, o.stats * 4); // s ← p, dp ← ∂L/∂scores
+      k.mix(o.dp * 4, o.k * 4, o.dq * 4, T, dh, ld); // ∂L/∂(scaled q) = dS · k
       mem.fill(0, o.dk, o.dv + T * dh);
-      k.mixT(o.dp * 4, o.q * 4, o.dk * 4, T, dh); // ∂L/∂k = dSᵀ · (scaled q)
-      k.mixT(o.s * 4, o.o * 4, o.dv * 4, T, dh); // ∂L/∂v = pᵀ · dO
+      k.mixT(o.dp * 4, o.q * 4, o.dk * 4, T, dh, ld); // ∂L/∂k = dSᵀ · (scaled q)
+      k.mixT(o.s * 4, o.o * 4, o.dv * 4, T, dh, ld); // ∂L/∂v = pᵀ · dO
       scatter(mem, o.dq, dQkv, b, T, 3 * d, h * dh, dh, scale);
       scatter(mem, o.dk, dQkv, b, T, 3 * d, d + h * dh, dh, 1);
       scatter(mem, o.dv, dQkv, b, T, 3 * d, 2 * d + h * dh, dh, 1);

@@ -8,7 +8,8 @@ import { Rng } from '../../core/rng.js';
 import type { ModelConfig, SampleOutput, SampleParams, ScoredSequence } from '../learner.js';
 import { tf } from './backend.js';
 import { flatLayout, type FlatLayout } from './layout.js';
-import { decodeStep, outputLogits, ParamView, transformer, uploadParams, type LayerKv } from './model.js';
+import { KvCache } from './kv-cache.js';
+import { decodeStep, outputLogits, ParamView, transformer, uploadParams } from './model.js';
 import { targetLogprobs } from './ops.js';
 import { chooseToken } from './sampling.js';
 
@@ -123,7 +124,7 @@ export class TfjsEngine {
   /**
    * Samples a continuation of each prompt with a KV cache, all prompts as one batch. Row i draws from its own
    * stream `Rng(seed).fork("sample:" + (firstIndex + i))`, so results do not depend on how prompts are split over
-   * engines. Prompts are right-padded for the prefill; each row's attention masks its padding columns.
+   * engines. Prompts are right-padded for the prefill; the KV cache masks each row's padding columns.
    */
   sample(prompts: readonly Int32Array[], params: SampleParams, firstIndex: number, version: number): SampleOutput[] {
     const weights = this.paramsAt(version);
@@ -141,19 +142,21 @@ export class TfjsEngine {
     const finish: Array<'stop' | 'length' | null> = prompts.map(() => null);
     const p = new ParamView(this.layout, weights);
 
-    // Prefill: logits at each row's last prompt position, and every layer's keys/values.
-    const unflatten = (ts: tf.Tensor[]): LayerKv[] => Array.from({ length: ts.length / 2 }, (_, i) => ({ k: ts[2 * i]!, v: ts[2 * i + 1]! }));
-    const [first, ...prefillKv] = tf.tidy(() => {
+    const V = this.config.vocabSize;
+    // Generated tokens share columns P, P+1, ...: a short prompt may run past column C (its positions stay < C).
+    const cache = new KvCache(B, H, this.config.dModel, this.config.nLayers, P + params.maxTokens, lens, P);
+
+    // Prefill: logits at each row's last prompt position; every layer's keys and values go to the cache.
+    let logits = tf.tidy(() => {
       const tokens = new Int32Array(B * P);
       prompts.forEach((pr, b) => tokens.set(pr, b * P));
-      const kv: LayerKv[] = [];
-      const hidden = transformer(this.config, p, tokens, B, P, kv);
+      const qkv: tf.Tensor[] = [];
+      const hidden = transformer(this.config, p, tokens, B, P, qkv);
+      qkv.forEach((t, i) => cache.prefill(i, t.dataSync() as Float32Array));
       const last = tf.gather(hidden, tf.tensor1d(lens.map((l, b) => b * P + l - 1), 'int32'));
-      return [outputLogits(p, last), ...kv.flatMap((e) => [e.k, e.v])];
+      return outputLogits(p, last);
     });
-    let logits = first!;
-    let cache = unflatten(prefillKv);
-    const V = this.config.vocabSize;
+    cache.endPrefill();
     for (let s = 0; ; s++) {
       const values = logits.dataSync() as Float32Array;
       logits.dispose();
@@ -169,18 +172,8 @@ export class TfjsEngine {
       // Feed each row's newest token at its own position; finished rows feed a dummy that nobody reads.
       const tokens = Int32Array.from(generated, (g, b) => (finish[b] === null ? g[s]! : 0));
       const positions = Int32Array.from(lens, (l, b) => (finish[b] === null ? l + s : 0));
-      const L = P + s + 1;
-      const bias = new Float32Array(B * H * L);
-      for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) bias.fill(-1e9, (b * H + h) * L + lens[b]!, (b * H + h) * L + P);
-      const [nextLogits, ...nextKv] = tf.tidy(() => {
-        const r = decodeStep(this.config, p, cache, tokens, positions, tf.tensor3d(bias, [B * H, 1, L]));
-        return [r.logits, ...r.cache.flatMap((e) => [e.k, e.v])];
-      });
-      cache.forEach((e) => (e.k.dispose(), e.v.dispose()));
-      cache = unflatten(nextKv);
-      logits = nextLogits!;
+      logits = tf.tidy(() => decodeStep(this.config, p, cache, tokens, positions));
     }
-    cache.forEach((e) => (e.k.dispose(), e.v.dispose()));
     return prompts.map((_, b) => ({
       tokens: Int32Array.from(generated[b]!),
       logprobs: Float32Array.from(logprobs[b]!),

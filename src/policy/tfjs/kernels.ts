@@ -1,9 +1,8 @@
 /**
- * Plain-JavaScript kernels for the parts of the transformer where the wasm backend is slow: each of its
- * elementwise kernels costs a full pass and an allocation, so LayerNorm, GELU and the log-softmax of the target
- * tokens (chains of 5–20 kernels with their gradients) run here as fused loops over Float32Arrays, one or two
- * passes each. ops.ts wraps them as differentiable TensorFlow.js ops; attention has its own SIMD kernels
- * (attention.ts).
+ * Plain-JavaScript kernels for parts of the transformer where the wasm backend is slow: each of its elementwise
+ * kernels costs a full pass and an allocation, so LayerNorm and the log-softmax of the target tokens (chains of
+ * 5–20 kernels with their gradients) run here as fused loops over Float32Arrays, one or two passes each. ops.ts
+ * wraps them as differentiable TensorFlow.js ops; attention and GELU have SIMD kernels (simd.wat).
  */
 
 /** LayerNorm over rows of length d (eps 1e-5): writes y and keeps x̂ and 1/σ per row for the backward pass. */
@@ -46,24 +45,6 @@ export function layerNormBackward(dy: Float32Array, xhat: Float32Array, rstd: Fl
     sumGx /= d;
     const rs = rstd[r]!;
     for (let j = 0; j < d; j++) dx[o + j] = rs * (dy[o + j]! * gamma[j]! - sumG - xhat[o + j]! * sumGx);
-  }
-}
-
-const GELU_C = Math.sqrt(2 / Math.PI);
-
-/** GELU with the tanh approximation (GPT-2): 0.5·x·(1 + tanh(c·(x + 0.044715·x³))). */
-export function geluForward(x: Float32Array, y: Float32Array): void {
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i]!;
-    y[i] = 0.5 * v * (1 + Math.tanh(GELU_C * (v + 0.044715 * v * v * v)));
-  }
-}
-
-export function geluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array): void {
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i]!;
-    const th = Math.tanh(GELU_C * (v + 0.044715 * v * v * v));
-    dx[i] = dy[i]! * (0.5 * (1 + th) + 0.5 * v * (1 - th * th) * GELU_C * (1 + 3 * 0.044715 * v * v));
   }
 }
 

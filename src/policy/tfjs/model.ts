@@ -6,6 +6,7 @@
 import type { ModelConfig } from '../learner.js';
 import { tf } from './backend.js';
 import type { FlatLayout } from './layout.js';
+import type { KvCache } from './kv-cache.js';
 import { causalAttention, embed, gelu, layerNorm, linear as linearOp, matmul } from './ops.js';
 
 type Tensor = tf.Tensor;
@@ -28,12 +29,6 @@ export function uploadParams(layout: FlatLayout, flat: Float32Array): Tensor[] {
   return layout.segments.map((s) => tf.tensor(flat.subarray(s.offset, s.offset + s.size), s.kernelShape, 'float32'));
 }
 
-/** Key and value of one layer, [B·H, L, dh] each. */
-export interface LayerKv {
-  k: Tensor;
-  v: Tensor;
-}
-
 function linear(p: ParamView, name: string, x: Tensor): Tensor {
   return linearOp(x, p.get(`${name}.weight`), p.get(`${name}.bias`));
 }
@@ -42,32 +37,19 @@ function mlp(p: ParamView, i: number, x: Tensor): Tensor {
   return linear(p, `h.${i}.mlp.c_proj`, gelu(linear(p, `h.${i}.mlp.c_fc`, x)));
 }
 
-/** [B·T, d] → [B·H, T, dh]: heads are contiguous slices of d. */
-function splitHeads(x: Tensor, B: number, T: number, H: number): tf.Tensor3D {
-  const dh = x.shape[1]! / H;
-  return tf.reshape(tf.transpose(tf.reshape(x, [B, T, H, dh]), [0, 2, 1, 3]), [B * H, T, dh]);
-}
-
-function mergeHeads(x: Tensor, B: number, T: number, H: number): tf.Tensor2D {
-  const dh = x.shape[2]!;
-  return tf.reshape(tf.transpose(tf.reshape(x, [B, H, T, dh]), [0, 2, 1, 3]), [B * T, H * dh]);
-}
-
 /**
  * Hidden states after ln_f, [B·T, d], for right-padded token rows [B, T] (padding only affects padded rows'
- * own later positions, as attention is causal). With `kvOut`, each layer's keys and values are pushed there.
+ * own later positions, as attention is causal). With `qkvOut`, each layer's qkv [B·T, 3d] is pushed there (the
+ * sampler's KV cache takes its keys and values).
  */
-export function transformer(config: ModelConfig, p: ParamView, tokens: Int32Array, B: number, T: number, kvOut?: LayerKv[]): Tensor {
+export function transformer(config: ModelConfig, p: ParamView, tokens: Int32Array, B: number, T: number, qkvOut?: Tensor[]): Tensor {
   const { nLayers, nHeads: H, dModel: d } = config;
   const pos = tf.slice(p.get('wpe.weight'), [0, 0], [T, d]);
   let x: Tensor = tf.reshape(tf.add(tf.reshape(embed(p.get('wte.weight'), tokens), [B, T, d]), pos), [B * T, d]);
   for (let i = 0; i < nLayers; i++) {
     const h = layerNorm(x, p.get(`h.${i}.ln_1.weight`), p.get(`h.${i}.ln_1.bias`));
     const qkv = linear(p, `h.${i}.attn.c_attn`, h);
-    if (kvOut) {
-      const [, k, v] = tf.split(qkv, 3, 1) as [Tensor, Tensor, Tensor];
-      kvOut.push({ k: splitHeads(k, B, T, H), v: splitHeads(v, B, T, H) });
-    }
+    qkvOut?.push(qkv);
     x = tf.add(x, linear(p, `h.${i}.attn.c_proj`, causalAttention(qkv, B, T, H)));
     x = tf.add(x, mlp(p, i, layerNorm(x, p.get(`h.${i}.ln_2.weight`), p.get(`h.${i}.ln_2.bias`))));
   }
@@ -80,32 +62,19 @@ export function outputLogits(p: ParamView, hidden: Tensor): tf.Tensor2D {
 }
 
 /**
- * One decoding step for B rows with a KV cache: `tokens[b]` at position `positions[b]`; `bias` [B·H, 1, L+1]
- * masks cache columns a row must not see. Returns logits [B, V] and each layer's cache extended by one column.
+ * One decoding step for B rows: `tokens[b]` at position `positions[b]`, attending through `cache` (which this
+ * step extends by one column per layer). Returns logits [B, V].
  */
-export function decodeStep(
-  config: ModelConfig,
-  p: ParamView,
-  cache: readonly LayerKv[],
-  tokens: Int32Array,
-  positions: Int32Array,
-  bias: Tensor,
-): { logits: tf.Tensor2D; cache: LayerKv[] } {
-  const { nLayers, nHeads: H, dModel: d } = config;
+export function decodeStep(config: ModelConfig, p: ParamView, cache: KvCache, tokens: Int32Array, positions: Int32Array): tf.Tensor2D {
+  const { nLayers, dModel: d } = config;
   const B = tokens.length;
-  const scale = 1 / Math.sqrt(d / H);
   let x: Tensor = tf.add(tf.gather(p.get('wte.weight'), tf.tensor1d(tokens, 'int32')), tf.gather(p.get('wpe.weight'), tf.tensor1d(positions, 'int32')));
-  const next: LayerKv[] = [];
   for (let i = 0; i < nLayers; i++) {
     const h = layerNorm(x, p.get(`h.${i}.ln_1.weight`), p.get(`h.${i}.ln_1.bias`));
-    const [q, k, v] = tf.split(linear(p, `h.${i}.attn.c_attn`, h), 3, 1) as [Tensor, Tensor, Tensor];
-    const kv = { k: tf.concat([cache[i]!.k, splitHeads(k, B, 1, H)], 1), v: tf.concat([cache[i]!.v, splitHeads(v, B, 1, H)], 1) };
-    next.push(kv);
-    const scores = tf.add(tf.matMul(splitHeads(tf.mul(q, scale), B, 1, H), kv.k, false, true), bias);
-    const att = mergeHeads(tf.matMul(tf.softmax(scores), kv.v), B, 1, H);
-    x = tf.add(x, linear(p, `h.${i}.attn.c_proj`, att));
+    const qkv = linear(p, `h.${i}.attn.c_attn`, h).dataSync() as Float32Array;
+    x = tf.add(x, linear(p, `h.${i}.attn.c_proj`, tf.tensor2d(cache.attend(i, qkv), [B, d])));
     x = tf.add(x, mlp(p, i, layerNorm(x, p.get(`h.${i}.ln_2.weight`), p.get(`h.${i}.ln_2.bias`))));
   }
-  const hidden = layerNorm(x, p.get('ln_f.weight'), p.get('ln_f.bias'));
-  return { logits: outputLogits(p, hidden), cache: next };
+  cache.advance();
+  return outputLogits(p, layerNorm(x, p.get('ln_f.weight'), p.get('ln_f.bias')));
 }

@@ -3,15 +3,14 @@
  * - 2-D matMul is fast only without transpose flags, and the built-in gradient uses them, so `matmul` and
  *   `linear` carry their own gradients with explicit transposes;
  * - gather has no gradient on wasm, so `embed` scatters its gradient in JavaScript;
- * - batched matMul, slicing and chains of elementwise kernels are slow, so attention runs on WebAssembly SIMD
- *   kernels of its own (attention.ts) and LayerNorm, GELU and the target log-probs as fused JavaScript loops
- *   (kernels.ts), each wrapped with tf.customGrad.
+ * - batched matMul, slicing and chains of elementwise kernels are slow, so attention and GELU run on
+ *   WebAssembly SIMD kernels of our own (simd.wat, attention.ts) and LayerNorm and the target log-probs as fused
+ *   JavaScript loops (kernels.ts), each wrapped with tf.customGrad.
  */
 import { tf } from './backend.js';
 import { attentionBackward, attentionForward } from './attention.js';
+import { geluBackward, geluForward } from './simd.js';
 import {
-  geluBackward,
-  geluForward,
   layerNormBackward,
   layerNormForward,
   targetLogprobsBackward,
@@ -93,19 +92,14 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor): Tensor {
   return f(x, gamma, beta);
 }
 
-/** GELU, tanh approximation (GPT-2). */
+/** GELU, tanh approximation (GPT-2), on the SIMD kernels. */
 export function gelu(x: Tensor): Tensor {
   const f = tf.customGrad(((xi: Tensor) => {
     const xv = f32(xi);
-    const y = new Float32Array(xv.length);
-    geluForward(xv, y);
+    const { y, th } = geluForward(xv);
     return {
       value: tf.tensor(y, xi.shape),
-      gradFunc: (dy: Tensor) => {
-        const dx = new Float32Array(xv.length);
-        geluBackward(xv, f32(dy), dx);
-        return tf.tensor(dx, xi.shape);
-      },
+      gradFunc: (dy: Tensor) => tf.tensor(geluBackward(xv, th, f32(dy)), xi.shape),
     };
   }) as unknown as GradFn);
   return f(x);

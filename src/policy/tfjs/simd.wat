@@ -1,0 +1,251 @@
+;; WebAssembly SIMD kernels for the transformer parts where TensorFlow.js's wasm backend is slow (see ops.ts):
+;; causal attention on one (sequence, head) block, and GELU. Attention rows are dh floats (dh a multiple of 4);
+;; T x T matrices s, w, dp are row-major with row stride ld (a multiple of 4, >= T), and only their lower
+;; triangle (u <= t) is computed or read. Pointers are byte offsets into the exported memory.
+;; Compiled to simd-wasm.ts by `node src/policy/tfjs/wat-to-ts.mjs`.
+(module
+  (memory (export "memory") 1)
+
+  ;; exp of four floats: Cephes expf (range reduction by ln 2, degree-6 polynomial), about 1 ulp.
+  ;; Inputs are clamped to [-87.3, 88.3]; callers mask lanes that must be exactly 0.
+  (func $exp4 (param $x v128) (result v128)
+    (local $n v128) (local $r v128) (local $p v128)
+    (local.set $x (f32x4.min (f32x4.max (local.get $x) (v128.const f32x4 -87.3 -87.3 -87.3 -87.3))
+                             (v128.const f32x4 88.3 88.3 88.3 88.3)))
+    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
+    (local.set $r (f32x4.sub
+      (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+      (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+    (local.set $p (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+    (local.set $p (f32x4.add (f32x4.add (f32x4.mul (f32x4.mul (local.get $p) (local.get $r)) (local.get $r)) (local.get $r))
+                             (v128.const f32x4 1 1 1 1)))
+    (f32x4.mul (local.get $p)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+
+  (func $hsum (param $v v128) (result f32)
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+      (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
+
+  ;; s[t][u] = a_t . b_u  for u <= t
+  (func (export "scores") (param $a i32) (param $b i32) (param $s i32) (param $T i32) (param $dh i32) (param $ld i32)
+    (local $t i32) (local $u i32) (local $j i32) (local $at i32) (local $bu i32) (local $row i32)
+    (local $rowLen i32) (local $acc v128)
+    (local.set $rowLen (i32.shl (local.get $dh) (i32.const 2)))
+    (block $tDone (loop $tLoop
+      (br_if $tDone (i32.ge_s (local.get $t) (local.get $T)))
+      (local.set $at (i32.add (local.get $a) (i32.mul (local.get $t) (local.get $rowLen))))
+      (local.set $row (i32.add (local.get $s) (i32.shl (i32.mul (local.get $t) (local.get $ld)) (i32.const 2))))
+      (local.set $u (i32.const 0))
+      (block $uDone (loop $uLoop
+        (br_if $uDone (i32.gt_s (local.get $u) (local.get $t)))
+        (local.set $bu (i32.add (local.get $b) (i32.mul (local.get $u) (local.get $rowLen))))
+        (local.set $acc (v128.const f32x4 0 0 0 0))
+        (local.set $j (i32.const 0))
+        (block $jDone (loop $jLoop
+          (br_if $jDone (i32.ge_s (local.get $j) (local.get $rowLen)))
+          (local.set $acc (f32x4.add (local.get $acc)
+            (f32x4.mul (v128.load (i32.add (local.get $at) (local.get $j))) (v128.load (i32.add (local.get $bu) (local.get $j))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 16)))
+          (br $jLoop)))
+        (f32.store (i32.add (local.get $row) (i32.shl (local.get $u) (i32.const 2)))
+          (f32.add
+            (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+            (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+        (local.set $u (i32.add (local.get $u) (i32.const 1)))
+        (br $uLoop)))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $tLoop))))
+
+  ;; Row-wise softmax numerators over u <= t: s[t][u] = exp(s[t][u] - m_t), m_t the row max; lanes past t up to
+  ;; the next multiple of 4 are set to 0. stats[2t] = m_t, stats[2t+1] = the row sum.
+  (func (export "softmaxRows") (param $s i32) (param $T i32) (param $ld i32) (param $stats i32)
+    (local $t i32) (local $u i32) (local $row i32) (local $end i32) (local $tv v128) (local $idx v128)
+    (local $mask v128) (local $v v128) (local $m v128) (local $z v128) (local $ms f32)
+    (block $tDone (loop $tLoop
+      (br_if $tDone (i32.ge_s (local.get $t) (local.get $T)))
+      (local.set $row (i32.add (local.get $s) (i32.shl (i32.mul (local.get $t) (local.get $ld)) (i32.const 2))))
+      (local.set $end (i32.shl (i32.shr_u (i32.add (local.get $t) (i32.const 4)) (i32.const 2)) (i32.const 4)))
+      (local.set $tv (i32x4.splat (local.get $t)))
+      (local.set $m (v128.const f32x4 -inf -inf -inf -inf))
+      (local.set $idx (v128.const i32x4 0 1 2 3))
+      (local.set $u (i32.const 0))
+      (block $mDone (loop $mLoop
+        (br_if $mDone (i32.ge_s (local.get $u) (local.get $end)))
+        (local.set $v (v128.bitselect (v128.load (i32.add (local.get $row) (local.get $u)))
+                                      (v128.const f32x4 -inf -inf -inf -inf)
+                                      (i32x4.le_s (local.get $idx) (local.get $tv))))
+        (local.set $m (f32x4.max (local.get $m) (local.get $v)))
+        (local.set $idx (i32x4.add (local.get $idx) (v128.const i32x4 4 4 4 4)))
+        (local.set $u (i32.add (local.get $u) (i32.const 16)))
+        (br $mLoop)))
+      (local.set $ms (f32.max (f32.max (f32x4.extract_lane 0 (local.get $m)) (f32x4.extract_lane 1 (local.get $m)))
+                              (f32.max (f32x4.extract_lane 2 (local.get $m)) (f32x4.extract_lane 3 (local.get $m)))))
+      (local.set $m (f32x4.splat (local.get $ms)))
+      (local.set $z (v128.const f32x4 0 0 0 0))
+      (local.set $idx (v128.const i32x4 0 1 2 3))
+      (local.set $u (i32.const 0))
+      (block $eDone (loop $eLoop
+        (br_if $eDone (i32.ge_s (local.get $u) (local.get $end)))
+        (local.set $mask (i32x4.le_s (local.get $idx) (local.get $tv)))
+        (local.set $v (v128.and (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $row) (local.get $u))) (local.get $m)))
+                                (local.get $mask)))
+        (v128.store (i32.add (local.get $row) (local.get $u)) (local.get $v))
+        (local.set $z (f32x4.add (local.get $z) (local.get $v)))
+        (local.set $idx (i32x4.add (local.get $idx) (v128.const i32x4 4 4 4 4)))
+        (local.set $u (i32.add (local.get $u) (i32.const 16)))
+        (br $eLoop)))
+      (f32.store (i32.add (local.get $stats) (i32.shl (local.get $t) (i32.const 3))) (local.get $ms))
+      (f32.store (i32.add (local.get $stats) (i32.add (i32.shl (local.get $t) (i32.const 3)) (i32.const 4))) (call $hsum (local.get $z)))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $tLoop))))
+
+  ;; Softmax backward over u <= t, given scores s, dp = dL/dp and lse[t] (the row log-sum-exp):
+  ;; p = exp(s - lse_t) is written over s and dL/ds = p (dp - sum_u p dp) over dp; lanes past t become 0.
+  (func (export "softmaxGradRows") (param $s i32) (param $dp i32) (param $T i32) (param $ld i32) (param $lse i32)
+    (local $t i32) (local $u i32) (local $off i32) (local $end i32) (local $tv v128) (local $idx v128)
+    (local $mask v128) (local $p v128) (local $l v128) (local $acc v128) (local $D v128)
+    (block $tDone (loop $tLoop
+      (br_if $tDone (i32.ge_s (local.get $t) (local.get $T)))
+      (local.set $off (i32.shl (i32.mul (local.get $t) (local.get $ld)) (i32.const 2)))
+      (local.set $end (i32.shl (i32.shr_u (i32.add (local.get $t) (i32.const 4)) (i32.const 2)) (i32.const 4)))
+      (local.set $tv (i32x4.splat (local.get $t)))
+      (local.set $l (f32x4.splat (f32.load (i32.add (local.get $lse) (i32.shl (local.get $t) (i32.const 2))))))
+      (local.set $acc (v128.const f32x4 0 0 0 0))
+      (local.set $idx (v128.const i32x4 0 1 2 3))
+      (local.set $u (i32.const 0))
+      (block $pDone (loop $pLoop
+        (br_if $pDone (i32.ge_s (local.get $u) (local.get $end)))
+        (local.set $mask (i32x4.le_s (local.get $idx) (local.get $tv)))
+        (local.set $p (v128.and (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $s) (i32.add (local.get $off) (local.get $u)))) (local.get $l)))
+                                (local.get $mask)))
+        (v128.store (i32.add (local.get $s) (i32.add (local.get $off) (local.get $u))) (local.get $p))
+        (local.set $acc (f32x4.add (local.get $acc)
+          (v128.and (f32x4.mul (local.get $p) (v128.load (i32.add (local.get $dp) (i32.add (local.get $off) (local.get $u))))) (local.get $mask))))
+        (local.set $idx (i32x4.add (local.get $idx) (v128.const i32x4 4 4 4 4)))
+        (local.set $u (i32.add (local.get $u) (i32.const 16)))
+        (br $pLoop)))
+      (local.set $D (f32x4.splat (call $hsum (local.get $acc))))
+      (local.set $idx (v128.const i32x4 0 1 2 3))
+      (local.set $u (i32.const 0))
+      (block $gDone (loop $gLoop
+        (br_if $gDone (i32.ge_s (local.get $u) (local.get $end)))
+        (local.set $mask (i32x4.le_s (local.get $idx) (local.get $tv)))
+        (v128.store (i32.add (local.get $dp) (i32.add (local.get $off) (local.get $u)))
+          (v128.and (f32x4.mul (v128.load (i32.add (local.get $s) (i32.add (local.get $off) (local.get $u))))
+                               (f32x4.sub (v128.load (i32.add (local.get $dp) (i32.add (local.get $off) (local.get $u)))) (local.get $D)))
+                    (local.get $mask)))
+        (local.set $idx (i32x4.add (local.get $idx) (v128.const i32x4 4 4 4 4)))
+        (local.set $u (i32.add (local.get $u) (i32.const 16)))
+        (br $gLoop)))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $tLoop))))
+
+  ;; c_t = sum over u <= t of w[t][u] * b_u  (c overwritten)
+  (func (export "mix") (param $w i32) (param $b i32) (param $c i32) (param $T i32) (param $dh i32) (param $ld i32)
+    (local $t i32) (local $u i32) (local $j i32) (local $ct i32) (local $bu i32) (local $row i32)
+    (local $rowLen i32) (local $wv v128)
+    (local.set $rowLen (i32.shl (local.get $dh) (i32.const 2)))
+    (block $tDone (loop $tLoop
+      (br_if $tDone (i32.ge_s (local.get $t) (local.get $T)))
+      (local.set $ct (i32.add (local.get $c) (i32.mul (local.get $t) (local.get $rowLen))))
+      (local.set $row (i32.add (local.get $w) (i32.shl (i32.mul (local.get $t) (local.get $ld)) (i32.const 2))))
+      (local.set $j (i32.const 0))
+      (block $zDone (loop $zLoop
+        (br_if $zDone (i32.ge_s (local.get $j) (local.get $rowLen)))
+        (v128.store (i32.add (local.get $ct) (local.get $j)) (v128.const f32x4 0 0 0 0))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $zLoop)))
+      (local.set $u (i32.const 0))
+      (block $uDone (loop $uLoop
+        (br_if $uDone (i32.gt_s (local.get $u) (local.get $t)))
+        (local.set $wv (f32x4.splat (f32.load (i32.add (local.get $row) (i32.shl (local.get $u) (i32.const 2))))))
+        (local.set $bu (i32.add (local.get $b) (i32.mul (local.get $u) (local.get $rowLen))))
+        (local.set $j (i32.const 0))
+        (block $jDone (loop $jLoop
+          (br_if $jDone (i32.ge_s (local.get $j) (local.get $rowLen)))
+          (v128.store (i32.add (local.get $ct) (local.get $j))
+            (f32x4.add (v128.load (i32.add (local.get $ct) (local.get $j)))
+              (f32x4.mul (local.get $wv) (v128.load (i32.add (local.get $bu) (local.get $j))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 16)))
+          (br $jLoop)))
+        (local.set $u (i32.add (local.get $u) (i32.const 1)))
+        (br $uLoop)))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $tLoop))))
+
+  ;; c_u += w[t][u] * a_t  for every u <= t  (c accumulated: the transposed product wᵀ·a)
+  (func (export "mixT") (param $w i32) (param $a i32) (param $c i32) (param $T i32) (param $dh i32) (param $ld i32)
+    (local $t i32) (local $u i32) (local $j i32) (local $at i32) (local $cu i32) (local $row i32)
+    (local $rowLen i32) (local $wv v128)
+    (local.set $rowLen (i32.shl (local.get $dh) (i32.const 2)))
+    (block $tDone (loop $tLoop
+      (br_if $tDone (i32.ge_s (local.get $t) (local.get $T)))
+      (local.set $at (i32.add (local.get $a) (i32.mul (local.get $t) (local.get $rowLen))))
+      (local.set $row (i32.add (local.get $w) (i32.shl (i32.mul (local.get $t) (local.get $ld)) (i32.const 2))))
+      (local.set $u (i32.const 0))
+      (block $uDone (loop $uLoop
+        (br_if $uDone (i32.gt_s (local.get $u) (local.get $t)))
+        (local.set $wv (f32x4.splat (f32.load (i32.add (local.get $row) (i32.shl (local.get $u) (i32.const 2))))))
+        (local.set $cu (i32.add (local.get $c) (i32.mul (local.get $u) (local.get $rowLen))))
+        (local.set $j (i32.const 0))
+        (block $jDone (loop $jLoop
+          (br_if $jDone (i32.ge_s (local.get $j) (local.get $rowLen)))
+          (v128.store (i32.add (local.get $cu) (local.get $j))
+            (f32x4.add (v128.load (i32.add (local.get $cu) (local.get $j)))
+              (f32x4.mul (local.get $wv) (v128.load (i32.add (local.get $at) (local.get $j))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 16)))
+          (br $jLoop)))
+        (local.set $u (i32.add (local.get $u) (i32.const 1)))
+        (br $uLoop)))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $tLoop))))
+
+  ;; GELU (tanh approximation) of n floats (n a multiple of 4); also stores tanh(c·(x + 0.044715·x³)) for the
+  ;; backward pass. tanh(z) = 1 − 2 / (exp(2z) + 1).
+  (func (export "geluForward") (param $x i32) (param $y i32) (param $th i32) (param $n i32)
+    (local $i i32) (local $end i32) (local $v v128) (local $t v128)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done (loop $loop
+      (br_if $done (i32.ge_s (local.get $i) (local.get $end)))
+      (local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))
+      (local.set $t (f32x4.sub (v128.const f32x4 1 1 1 1)
+        (f32x4.div (v128.const f32x4 2 2 2 2)
+          (f32x4.add (v128.const f32x4 1 1 1 1)
+            (call $exp4 (f32x4.mul (v128.const f32x4 1.5957691216057308 1.5957691216057308 1.5957691216057308 1.5957691216057308)
+              (f32x4.add (local.get $v)
+                (f32x4.mul (v128.const f32x4 0.044715 0.044715 0.044715 0.044715)
+                  (f32x4.mul (local.get $v) (f32x4.mul (local.get $v) (local.get $v)))))))))))
+      (v128.store (i32.add (local.get $th) (local.get $i)) (local.get $t))
+      (v128.store (i32.add (local.get $y) (local.get $i))
+        (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $v)) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $t))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $loop))))
+
+  ;; dx = dy · GELU'(x), from x and the stored tanh values.
+  (func (export "geluBackward") (param $x i32) (param $th i32) (param $dy i32) (param $dx i32) (param $n i32)
+    (local $i i32) (local $end i32) (local $v v128) (local $t v128)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done (loop $loop
+      (br_if $done (i32.ge_s (local.get $i) (local.get $end)))
+      (local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))
+      (local.set $t (v128.load (i32.add (local.get $th) (local.get $i))))
+      ;; 0.5(1 + t) + 0.5 x (1 − t²) c (1 + 3·0.044715 x²), c = sqrt(2/π)
+      (v128.store (i32.add (local.get $dx) (local.get $i))
+        (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $i)))
+          (f32x4.add
+            (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $t)))
+            (f32x4.mul
+              (f32x4.mul (v128.const f32x4 0.3989422804014327 0.3989422804014327 0.3989422804014327 0.3989422804014327) (local.get $v))
+              (f32x4.mul
+                (f32x4.sub (v128.const f32x4 1 1 1 1) (f32x4.mul (local.get $t) (local.get $t)))
+                (f32x4.add (v128.const f32x4 1 1 1 1)
+                  (f32x4.mul (v128.const f32x4 0.134145 0.134145 0.134145 0.134145) (f32x4.mul (local.get $v) (local.get $v)))))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $loop))))
+)
