@@ -2,6 +2,8 @@ import { Rng } from '../src/core/rng.js';
 import type { Learner, ModelConfig, ScoredSequence } from '../src/policy/learner.js';
 import { parameterCount } from '../src/policy/weights.js';
 import { TfjsLearner } from '../src/policy/tfjs/learner.js';
+import { loadNativeAddon } from '../src/policy/native/addon.js';
+import { NativeLearner } from '../src/policy/native/native-learner.js';
 import { runPytorchBaseline, type PytorchBaselineResult } from './pytorch-baseline.js';
 import type { Bench, BenchResult } from './types.js';
 import { withRatio } from './types.js';
@@ -34,12 +36,24 @@ export interface PolicyBackendUnderTest {
   create(config: ModelConfig, seed: number, threads: number): Promise<Learner>;
 }
 
-export const policyBackends: PolicyBackendUnderTest[] = [1, 2].map((threads) => ({
-  name: 'tfjs',
-  threads,
-  unavailable: async () => null,
-  create: (config: ModelConfig, seed: number, t: number) => TfjsLearner.create({ config, seed, threads: t }),
-}));
+export const policyBackends: PolicyBackendUnderTest[] = [
+  ...[1, 2].map((threads) => ({
+    name: 'tfjs',
+    threads,
+    unavailable: async () => null,
+    create: (config: ModelConfig, seed: number, t: number) => TfjsLearner.create({ config, seed, threads: t }),
+  })),
+  // libtorch through the N-API addon: torch intra-op threads = `threads`, OpenBLAS on one (as the baseline).
+  ...[1, 2].map((threads) => ({
+    name: 'native',
+    threads,
+    unavailable: async () => {
+      const addon = loadNativeAddon();
+      return addon.available ? null : addon.reason;
+    },
+    create: (config: ModelConfig, seed: number, t: number) => NativeLearner.create({ config, seed, threads: t }),
+  })),
+];
 
 export interface Throughput {
   trainTokPerSec: number;
