@@ -192,15 +192,15 @@ struct Gpt::Impl {
     return out;
   }
 
-  // Right-pads the packed sequences with token 0 into [B, L]. Causal attention never looks right, so the padding
-  // changes nothing at real positions.
-  Tensor padded(const std::vector<int32_t>& tokens, const std::vector<int32_t>& lengths, int64_t L) const {
+  // Right-pads the packed sequences with token 0 into [B, L], leaving out each sequence's last `dropLast` tokens.
+  // Causal attention never looks right, so the padding changes nothing at real positions.
+  Tensor padded(const std::vector<int32_t>& tokens, const std::vector<int32_t>& lengths, int64_t L, int32_t dropLast) const {
     const int64_t B = static_cast<int64_t>(lengths.size());
     Tensor out = torch::zeros({B, L}, torch::kInt64);
     auto acc = out.accessor<int64_t, 2>();
     size_t offset = 0;
     for (int64_t b = 0; b < B; b++) {
-      for (int32_t t = 0; t < lengths[b]; t++) acc[b][t] = tokens[offset + t];
+      for (int32_t t = 0; t < lengths[b] - dropLast; t++) acc[b][t] = tokens[offset + t];
       offset += lengths[b];
     }
     return out;
@@ -272,7 +272,8 @@ struct Gpt::Impl {
     checkSequences(batch.tokens, batch.lengths);
     const int64_t B = static_cast<int64_t>(batch.lengths.size());
     if (static_cast<int64_t>(batch.responseStarts.size()) != B) throw std::invalid_argument("one responseStart per sequence");
-    const int64_t L = *std::max_element(batch.lengths.begin(), batch.lengths.end());
+    // A sequence's last token is never an input to a prediction: run the trunk on all but the last position.
+    const int64_t L = *std::max_element(batch.lengths.begin(), batch.lengths.end()) - 1;
     std::vector<int64_t> rows, targets;
     size_t offset = 0;
     for (int64_t b = 0; b < B; b++) {
@@ -289,7 +290,7 @@ struct Gpt::Impl {
     }
     const int64_t N = static_cast<int64_t>(rows.size());
     if (N == 0) return torch::zeros({0}, torch::dtype(dtype));
-    Tensor h = hidden(padded(batch.tokens, batch.lengths, L), nullptr, nullptr).reshape({B * L, cfg.dModel});
+    Tensor h = hidden(padded(batch.tokens, batch.lengths, L, 1), nullptr, nullptr).reshape({B * L, cfg.dModel});
     Tensor rowIndex = torch::from_blob(rows.data(), {N}, torch::kInt64).clone();
     Tensor targetIndex = torch::from_blob(targets.data(), {N, 1}, torch::kInt64).clone();
     Tensor logits = torch::matmul(h.index_select(0, rowIndex), wte.t());
@@ -399,7 +400,7 @@ struct Gpt::Impl {
     // Prefill all prompts at once (right-padded); the padding's keys and values sit beyond each prompt's length,
     // where the decode mask hides them until they are overwritten.
     std::vector<Tensor> keys, values;
-    Tensor h = hidden(padded(tokens, lengths, Lp), &keys, &values).reshape({P * Lp, d});
+    Tensor h = hidden(padded(tokens, lengths, Lp, 0), &keys, &values).reshape({P * Lp, d});
     std::vector<Tensor> kCache, vCache;
     for (size_t l = 0; l < layers.size(); l++) {
       kCache.push_back(torch::zeros({P, H, T, hd}, torch::dtype(dtype)));
