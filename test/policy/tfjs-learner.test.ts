@@ -218,6 +218,7 @@ test('bad inputs are UserErrors naming the problem; a checkpoint of another shap
     await assert.rejects(l.sample([new Int32Array(12)], { maxTokens: 1, seed: 1 }), isUser(/prompt 0 has 12 tokens; it needs 1 to 11/));
     await assert.rejects(l.sample([Int32Array.of(1)], { maxTokens: 1, seed: 1, topP: 0 }), isUser(/topP must be in \(0, 1\]/));
     await assert.rejects(TfjsLearner.create({ config: { ...cfg, nHeads: 3 }, seed: 1 }), isUser(/dModel must be divisible by nHeads/));
+    await assert.rejects(TfjsLearner.create({ config: { ...cfg, dModel: 12, nHeads: 2 }, seed: 1 }), isUser(/head size dModel \/ nHeads must be a multiple of 4 .* got 6/));
     await withDir(async (dir) => {
       const other = { ...cfg, dModel: 4 };
       await writeCheckpoint(dir, { config: other, weights: initWeights(other, new Rng(1)), optimizer: emptyOptimizerState(other), backend: 'tfjs', extra: {} });

@@ -23,3 +23,48 @@ test('SIMD GELU and its derivative match the float64 formulas over [-12, 12] (ex
     assert.ok(Math.abs(dx[i]! - dWant) <= 2e-6 * (1 + Math.abs(dWant)), `gelu'(${v}) = ${dx[i]} vs ${dWant}`);
   });
 });
+
+test('SIMD LayerNorm forward/backward match float64 formulas', async () => {
+  const { layerNormForward, layerNormBackward } = await import('../../src/policy/tfjs/simd.js');
+  const d = 8;
+  const rows = 3;
+  const x = Float32Array.from({ length: rows * d }, (_, i) => Math.sin(i * 1.7) * (1 + (i % 5)));
+  const g = Float32Array.from({ length: d }, (_, j) => 1 + 0.1 * j);
+  const b = Float32Array.from({ length: d }, (_, j) => 0.05 * j);
+  const dy = Float32Array.from({ length: rows * d }, (_, i) => Math.cos(i));
+  const { y, xhat, rstd } = layerNormForward(x, g, b, d);
+  const { dx, dg, db } = layerNormBackward(dy, xhat, rstd, g, d);
+  const wantDg = new Float64Array(d);
+  const wantDb = new Float64Array(d);
+  for (let r = 0; r < rows; r++) {
+    const row = Array.from(x.subarray(r * d, (r + 1) * d));
+    const mean = row.reduce((a, v) => a + v, 0) / d;
+    const rs = 1 / Math.sqrt(row.reduce((a, v) => a + (v - mean) ** 2, 0) / d + 1e-5);
+    const xh = row.map((v) => (v - mean) * rs);
+    const gy = xh.map((_, j) => dy[r * d + j]! * g[j]!);
+    const m1 = gy.reduce((a, v) => a + v, 0) / d;
+    const m2 = gy.reduce((a, v, j) => a + v * xh[j]!, 0) / d;
+    xh.forEach((v, j) => {
+      assert.ok(Math.abs(y[r * d + j]! - (v * g[j]! + b[j]!)) < 1e-5);
+      assert.ok(Math.abs(dx[r * d + j]! - rs * (gy[j]! - m1 - v * m2)) < 1e-5);
+      wantDg[j] += dy[r * d + j]! * v;
+      wantDb[j] += dy[r * d + j]!;
+    });
+  }
+  wantDg.forEach((v, j) => assert.ok(Math.abs(dg[j]! - v) < 1e-5));
+  wantDb.forEach((v, j) => assert.ok(Math.abs(db[j]! - v) < 1e-5));
+});
+
+test('SIMD row log-sum-exp and scaled softmax handle V not a multiple of 4 (masked lanes)', async () => {
+  const { rowLogSumExp, scaledSoftmax } = await import('../../src/policy/tfjs/simd.js');
+  const V = 7;
+  const l = Float32Array.from({ length: 3 * V }, (_, i) => Math.sin(i) * 5);
+  const lse = rowLogSumExp(l, V);
+  const out = scaledSoftmax(l, V, lse, Float32Array.of(1, -2, 0.5));
+  [1, -2, 0.5].forEach((c, r) => {
+    const row = Array.from(l.subarray(r * V, (r + 1) * V));
+    const want = Math.log(row.reduce((a, v) => a + Math.exp(v), 0));
+    assert.ok(Math.abs(lse[r]! - want) < 1e-5, `${lse[r]} vs ${want}`);
+    row.forEach((v, j) => assert.ok(Math.abs(out[r * V + j]! - c * Math.exp(v - want)) < 1e-6));
+  });
+});

@@ -118,6 +118,8 @@ export class TfjsLearner implements Learner {
 
   static async create(opts: TfjsLearnerOptions): Promise<TfjsLearner> {
     const config = parseModelConfig(opts.config);
+    const dh = config.dModel / config.nHeads;
+    if (dh % 4 !== 0) throw new UserError(`tfjs learner: the head size dModel / nHeads must be a multiple of 4 (4-lane SIMD attention kernels), got ${dh}`);
     const threads = opts.threads ?? Math.min(availableParallelism(), 8);
     if (!Number.isInteger(threads) || threads < 1) throw new UserError(`tfjs learner: threads must be an integer >= 1, got ${threads}`);
     if (!Number.isInteger(opts.seed) || opts.seed < 0 || opts.seed > 0xffffffff) throw new UserError(`tfjs learner: seed must be an integer in [0, 2^32), got ${opts.seed}`);

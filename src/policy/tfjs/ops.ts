@@ -3,19 +3,13 @@
  * - 2-D matMul is fast only without transpose flags, and the built-in gradient uses them, so `matmul` and
  *   `linear` carry their own gradients with explicit transposes;
  * - gather has no gradient on wasm, so `embed` scatters its gradient in JavaScript;
- * - batched matMul, slicing and chains of elementwise kernels are slow, so attention and GELU run on
- *   WebAssembly SIMD kernels of our own (simd.wat, attention.ts) and LayerNorm and the target log-probs as fused
- *   JavaScript loops (kernels.ts), each wrapped with tf.customGrad.
+ * - batched matMul, slicing and chains of elementwise kernels are slow, so attention, LayerNorm, GELU and the
+ *   target log-softmax run on fused WebAssembly SIMD kernels of our own (simd.wat; attention.ts, simd.ts), each
+ *   wrapped with tf.customGrad.
  */
 import { tf } from './backend.js';
 import { attentionBackward, attentionForward } from './attention.js';
-import { geluBackward, geluForward } from './simd.js';
-import {
-  layerNormBackward,
-  layerNormForward,
-  targetLogprobsBackward,
-  targetLogprobsForward,
-} from './kernels.js';
+import { geluBackward, geluForward, layerNormBackward, layerNormForward, rowLogSumExp, scaledSoftmax } from './simd.js';
 
 type Tensor = tf.Tensor;
 // customGrad wants a variadic (...inputs: Array<Tensor | GradSaveFunc>) signature; our functions are fixed-arity.
@@ -68,23 +62,16 @@ export function embed(table: Tensor, ids: Int32Array): tf.Tensor2D {
   return f(table) as tf.Tensor2D;
 }
 
-/** LayerNorm over the last axis (eps 1e-5, biased variance, as PyTorch). */
+/** LayerNorm over the last axis (eps 1e-5, biased variance, as PyTorch), on the SIMD kernels. */
 export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor): Tensor {
   const d = x.shape[x.rank - 1]!;
   const f = tf.customGrad(((xi: Tensor, gi: Tensor, bi: Tensor) => {
-    const xv = f32(xi);
     const gv = f32(gi);
-    const y = new Float32Array(xv.length);
-    const xhat = new Float32Array(xv.length);
-    const rstd = new Float32Array(xv.length / d);
-    layerNormForward(xv, gv, f32(bi), d, y, xhat, rstd);
+    const { y, xhat, rstd } = layerNormForward(f32(xi), gv, f32(bi), d);
     return {
       value: tf.tensor(y, xi.shape),
       gradFunc: (dy: Tensor) => {
-        const dx = new Float32Array(xv.length);
-        const dg = new Float32Array(d);
-        const db = new Float32Array(d);
-        layerNormBackward(f32(dy), xhat, rstd, gv, d, dx, dg, db);
+        const { dx, dg, db } = layerNormBackward(f32(dy), xhat, rstd, gv, d);
         return [tf.tensor(dx, xi.shape), tf.tensor1d(dg), tf.tensor1d(db)];
       },
     };
@@ -130,14 +117,14 @@ export function targetLogprobs(logits: Tensor, targets: Int32Array): tf.Tensor1D
   const V = logits.shape[1]!;
   const f = tf.customGrad(((l: Tensor) => {
     const lv = f32(l);
-    const out = new Float32Array(targets.length);
-    const lse = new Float32Array(targets.length);
-    targetLogprobsForward(lv, targets, V, out, lse);
+    const lse = rowLogSumExp(lv, V);
+    const out = Float32Array.from(lse, (z, r) => lv[r * V + targets[r]!]! - z);
     return {
       value: tf.tensor1d(out),
       gradFunc: (dy: Tensor) => {
-        const dl = new Float32Array(lv.length);
-        targetLogprobsBackward(lv, targets, lse, f32(dy), V, dl);
+        const g = f32(dy);
+        const dl = scaledSoftmax(lv, V, lse, g.map((v) => -v));
+        for (let r = 0; r < targets.length; r++) dl[r * V + targets[r]!] += g[r]!;
         return tf.tensor2d(dl, [targets.length, V]);
       },
     };
