@@ -1,6 +1,7 @@
 import {
   PyDict,
   PyException,
+  PySet,
   PyTuple,
   pyRepr,
   pyTypeName,
@@ -9,6 +10,7 @@ import {
   zeroDivisionError,
   type PyValue,
 } from './value.js';
+import { compareCodePoints } from './strings.js';
 
 /**
  * Python's numeric operators over the value model (int = bigint, float = number, bool counts as int). An operation
@@ -188,21 +190,6 @@ export function pyCompare(op: '<' | '<=' | '>' | '>=', a: PyValue, b: PyValue): 
   }
 }
 
-function compareCodePoints(a: string, b: string): number {
-  if (a === b) return 0;
-  const ia = a[Symbol.iterator]();
-  const ib = b[Symbol.iterator]();
-  for (;;) {
-    const x = ia.next();
-    const y = ib.next();
-    if (x.done) return y.done ? 0 : -1;
-    if (y.done) return 1;
-    const cx = x.value.codePointAt(0)!;
-    const cy = y.value.codePointAt(0)!;
-    if (cx !== cy) return cx < cy ? -1 : 1;
-  }
-}
-
 function compareSequences(a: PyValue[], b: PyValue[], op: '<' | '<=' | '>' | '>='): number {
   for (let i = 0; i < Math.min(a.length, b.length); i++) {
     if (pyCompare('<', a[i]!, b[i]!)) return -1;
@@ -213,7 +200,7 @@ function compareSequences(a: PyValue[], b: PyValue[], op: '<' | '<=' | '>' | '>=
 }
 
 /** Exact decimal expansion of a finite double as (digits, exponent): value = digits * 10^exponent. */
-function exactDecimal(x: number): { digits: bigint; exp10: number } {
+export function exactDecimal(x: number): { digits: bigint; exp10: number } {
   const buf = new DataView(new ArrayBuffer(8));
   buf.setFloat64(0, x);
   const hi = buf.getUint32(0);
@@ -330,6 +317,6 @@ export function pyLen(v: PyValue): bigint {
   if (typeof v === 'string') return BigInt([...v].length);
   if (Array.isArray(v)) return BigInt(v.length);
   if (v instanceof PyTuple) return BigInt(v.length);
-  if (v instanceof PyDict) return BigInt(v.size);
+  if (v instanceof PyDict || v instanceof PySet) return BigInt(v.size);
   throw typeError(`object of type '${pyTypeName(v)}' has no len()`);
 }

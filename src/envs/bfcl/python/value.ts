@@ -57,6 +57,45 @@ export abstract class PyObject {
   pyEquals(other: PyValue): boolean {
     return this === other;
   }
+  /** `vars(x)` without `_` names for objects that have a `__dict__`; null for those that do not (set, Ellipsis). */
+  publicAttributes(): Record<string, PyValue> | null {
+    return null;
+  }
+}
+
+/** A Python set (MessageAPI keeps one). Iterates and prints in insertion order (CPython's order is by hash). */
+export class PySet extends PyObject {
+  readonly pyClassName = 'set';
+  private readonly members = new PyDict();
+
+  constructor(items: Iterable<PyValue> = []) {
+    super();
+    for (const x of items) this.members.set(x, null);
+  }
+  get size(): number {
+    return this.members.size;
+  }
+  has(x: PyValue): boolean {
+    return this.members.has(x);
+  }
+  add(x: PyValue): void {
+    this.members.set(x, null);
+  }
+  delete(x: PyValue): boolean {
+    return this.members.delete(x);
+  }
+  items(): PyValue[] {
+    return this.members.keys();
+  }
+  pyRepr(): string {
+    return this.size === 0 ? 'set()' : '{' + this.items().map(pyRepr).join(', ') + '}';
+  }
+  override pyEquals(other: PyValue): boolean {
+    return other instanceof PySet && other.size === this.size && this.items().every((x) => other.has(x));
+  }
+  deepCopy(): PySet {
+    return new PySet(this.items().map((x) => deepCopy(x)));
+  }
 }
 
 class EllipsisObject extends PyObject {
@@ -399,6 +438,7 @@ export function pyTruthy(v: PyValue): boolean {
   if (Array.isArray(v)) return v.length > 0;
   if (v instanceof PyTuple) return v.length > 0;
   if (v instanceof PyDict) return v.size > 0;
+  if (v instanceof PySet) return v.size > 0;
   return true;
 }
 

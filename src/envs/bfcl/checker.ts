@@ -1,0 +1,144 @@
+import type { ApiClass, ApiContext } from './apis/contract.js';
+import { ApiSession } from './executor.js';
+import { PyDict, pyEq, type PyValue } from './python/value.js';
+
+/**
+ * Port of multi_turn_checker.multi_turn_checker (and the force-termination pre-check of BFCL's eval runner).
+ *
+ * Per user turn, the model's calls (all steps) run on one set of instances and the ground truth's on another, both
+ * kept across turns. A turn whose ground truth is empty is skipped (its model calls still run, so later states
+ * are right). Otherwise: an empty model turn fails; then every public attribute of every instance must be equal
+ * (Python `==`); then every ground-truth result of the turn must appear among the model's results of this and all
+ * earlier turns (as a multiset). The first failure is the verdict.
+ */
+export type CheckerErrorType =
+  | 'multi_turn:force_terminated'
+  | 'multi_turn:empty_turn_model_response'
+  | 'multi_turn:instance_state_mismatch'
+  | 'multi_turn:execution_response_mismatch';
+
+export interface CheckerVerdict {
+  readonly valid: boolean;
+  readonly errorType: CheckerErrorType | null;
+  readonly errorMessage: string | null;
+  /** The turn the verdict was decided at (null when valid or force-terminated). */
+  readonly turn: number | null;
+  /** For a state mismatch: the differing attributes; for a response mismatch: the missing results. */
+  readonly details: PyValue;
+}
+
+/** What the checker needs from an entry. */
+export interface CheckableEntry {
+  readonly id: string;
+  readonly involvedClasses: readonly string[];
+  readonly initialConfig: PyDict;
+}
+
+export interface CheckerOptions {
+  readonly context: ApiContext;
+  readonly registry?: ReadonlyMap<string, ApiClass>;
+}
+
+/** Whether an entry runs its classes in long-context mode (decided from the id, as the original does). */
+export function isLongContextEntry(id: string): boolean {
+  const category = id.slice(0, id.lastIndexOf('_'));
+  return category.includes('long_context') || category.includes('composite');
+}
+
+/** `is_empty_execute_response`: no steps, or exactly one step with no calls. */
+export function isEmptyTurn(steps: ReadonlyArray<readonly string[]>): boolean {
+  return steps.length === 0 || (steps.length === 1 && steps[0]!.length === 0);
+}
+
+const VALID: CheckerVerdict = { valid: true, errorType: null, errorMessage: null, turn: null, details: null };
+
+/**
+ * Checks a model's calls (`[turn][step][call]`) against the ground truth (`[turn][call]`).
+ */
+export function multiTurnCheck(
+  model: ReadonlyArray<ReadonlyArray<readonly string[]>>,
+  groundTruth: ReadonlyArray<readonly string[]>,
+  entry: CheckableEntry,
+  options: CheckerOptions,
+): CheckerVerdict {
+  if (model.length !== groundTruth.length) {
+    return {
+      valid: false,
+      errorType: 'multi_turn:force_terminated',
+      errorMessage: `Model was force-terminated during inference phase. The length of the model result turns (${model.length}) does not match the length of the ground truth turns (${groundTruth.length}).`,
+      turn: null,
+      details: null,
+    };
+  }
+  const sessionOptions = {
+    involvedClasses: entry.involvedClasses,
+    initialConfig: entry.initialConfig,
+    longContext: isLongContextEntry(entry.id),
+    context: options.context,
+    ...(options.registry ? { registry: options.registry } : {}),
+  };
+  const modelSession = new ApiSession(sessionOptions);
+  const truthSession = new ApiSession(sessionOptions);
+  const allModelResults: string[] = [];
+
+  for (let turn = 0; turn < groundTruth.length; turn++) {
+    const steps = model[turn]!;
+    const truthCalls = groundTruth[turn]!;
+    for (const step of steps) allModelResults.push(...modelSession.executeAll(step));
+    const truthResults = truthSession.executeAll(truthCalls);
+
+    if (truthCalls.length > 0 && isEmptyTurn(steps)) {
+      return {
+        valid: false,
+        errorType: 'multi_turn:empty_turn_model_response',
+        errorMessage: `Model response list is empty for turn ${turn}`,
+        turn,
+        details: null,
+      };
+    }
+    if (truthCalls.length === 0) continue;
+
+    for (const [className, truthInstance] of truthSession.instances) {
+      const modelState = modelSession.instances.get(className)!.publicState();
+      const differences = new PyDict();
+      for (const [attr, truthValue] of Object.entries(truthInstance.publicState())) {
+        const modelValue = Object.prototype.hasOwnProperty.call(modelState, attr) ? modelState[attr]! : null;
+        if (!pyEq(modelValue, truthValue)) differences.set(attr, PyDict.of({ model: modelValue, ground_truth: truthValue }));
+      }
+      if (differences.size > 0) {
+        return {
+          valid: false,
+          errorType: 'multi_turn:instance_state_mismatch',
+          errorMessage: `Model instance for ${className} does not match the state with ground truth instance.`,
+          turn,
+          details: differences,
+        };
+      }
+    }
+
+    const missing = missingUnordered(truthResults, allModelResults);
+    if (missing.length > 0) {
+      return {
+        valid: false,
+        errorType: 'multi_turn:execution_response_mismatch',
+        errorMessage: `Model response execution results so far does not contain all the ground truth response execution results for turn ${turn}.`,
+        turn,
+        details: missing,
+      };
+    }
+  }
+  return VALID;
+}
+
+/** `_is_subsequence_unordered`: the items of `wanted` not found in `have`, each match consuming one item. */
+function missingUnordered(wanted: readonly string[], have: readonly string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const h of have) counts.set(h, (counts.get(h) ?? 0) + 1);
+  const missing: string[] = [];
+  for (const w of wanted) {
+    const c = counts.get(w) ?? 0;
+    if (c > 0) counts.set(w, c - 1);
+    else missing.push(w);
+  }
+  return missing;
+}
