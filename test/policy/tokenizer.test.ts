@@ -110,6 +110,8 @@ test('tokenizer.json: added tokens are split out before BPE and decode exactly, 
   assert.equal(tok.decode(tok.encode(call)), call);
   assert.equal(tok.decode(tok.encode(' hello  world ')), ' hello  world ');
   assert.equal(tok.decode([]), '');
+  // As in the byte-level tokenizer: bytes that are not valid UTF-8 decode to U+FFFD, specials stay exact.
+  assert.equal(tok.decode([104, 0xc3, 267, 0xa9]), 'h\ufffd<|im_start|>\ufffd');
   assert.equal(tok.specialTokenId('<tool_call>'), 269);
   assert.equal(tok.isSpecial(269), true);
   assert.equal(tok.isSpecial(259), false);
