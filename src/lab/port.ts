@@ -1,5 +1,6 @@
 import type { PolicyPort } from '../algos/port.js';
 import type { TurnBatch } from '../core/turn-batch.js';
+import type { Turn } from '../core/types.js';
 import type { Optimizer } from './optimizer.js';
 import type { Parameterisation } from './parameterisation.js';
 import { SoftmaxPolicy } from './policy.js';
@@ -18,6 +19,8 @@ export class LabPort implements PolicyPort {
   private readonly reference: SoftmaxPolicy;
   /** Optimizer steps taken (skipped ones excluded). */
   steps = 0;
+  /** Decision node of each response token, per turn object (the core asks for the same turns several times). */
+  private readonly nodeCache = new WeakMap<Turn, Int32Array>();
 
   constructor(
     readonly tree: DecisionTree,
@@ -42,9 +45,12 @@ export class LabPort implements PolicyPort {
     const values = new Int32Array(n);
     let o = 0;
     for (const s of batch.samples) {
-      const t = s.turnIndex;
-      const h = this.tree.historyFromContext(t, s.turn.contextTokens);
-      const ns = this.tree.nodesOf(t, h, s.turn.responseTokens);
+      let ns = this.nodeCache.get(s.turn);
+      if (!ns) {
+        const h = this.tree.historyFromContext(s.turnIndex, s.turn.contextTokens);
+        ns = Int32Array.from(this.tree.nodesOf(s.turnIndex, h, s.turn.responseTokens));
+        this.nodeCache.set(s.turn, ns);
+      }
       for (let k = 0; k < ns.length; k++) {
         nodes[o] = ns[k]!;
         values[o] = s.turn.responseTokens[k]!;

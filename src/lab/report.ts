@@ -44,7 +44,7 @@ export function tally(rs: readonly SuiteRunResult[]): Tally {
 const cell = (t: Tally) => `${t.optimal}/${t.runs} · ${t.violatingRuns}`;
 
 /** Algorithms drawn in the plots when the suite runs more than fit a legend (the claims' protagonists). */
-const PLOTTED = ['seeupo', 'seeupo-no-ratio', 'seeupo-forward', 'seeupo-joint', 'reinforce', 'grpo', 'gspo', 'ppo-oracle', 'seeupo@4', 'grpo@4'];
+const PLOTTED = ['seeupo', 'seeupo-no-ratio', 'seeupo-forward', 'seeupo-joint', 'reinforce', 'grpo', 'gspo', 'ppo-oracle', 'seeupo@4', 'grpo@4', 'gspo@4'];
 
 function slug(s: string): string {
   return s.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase();
@@ -61,7 +61,7 @@ function meanCurve(rs: readonly SuiteRunResult[]): number[] {
 }
 
 function where(r: SuiteRunResult): string {
-  return `${r.instance} · ${r.policy} · ${r.setting}${r.exact ? '' : ` · seed ${r.seed}`}`;
+  return `${r.algo} on ${r.instance} · ${r.policy} · ${r.setting}${r.exact ? '' : ` · seed ${r.seed}`}`;
 }
 
 /** A bullet list of runs (at most `limit`, then a count), or 'none'. */
@@ -88,15 +88,15 @@ function claimSections(inp: SuiteReportInput): string {
   out.push('### Claim 1 — REINFORCE with GRAE converges to the global optimum (γ = 1)\n');
   out.push(c1.length === 0 ? 'Not run (reinforce is not in --algos).\n' : `reinforce — ${bySetting(pick(c1))}.\n\nExact-mode runs short of the optimum: ${listRuns(pick(c1, true).filter((r) => r.summary.gap >= OPTIMAL_GAP))}\n`);
 
-  const c2 = present(['grae-clip', 'grae-clip@4', 'grpo', 'grpo@4', 'ppo-oracle', 'ppo-oracle@4', 'reinforce++']);
+  const c2 = present(['grae-clip', 'grae-clip@4', 'grpo', 'grpo@4', 'ppo-oracle', 'ppo-oracle@4', 'reinforce++', 'gspo', 'gspo@4', 'seeupo', 'seeupo@4']);
   out.push('### Claim 2 — PPO-style clipped updates with GRAE lose monotonic improvement\n');
   if (c2.length === 0) out.push('Not run (no clipped algorithm in --algos).\n');
   else {
     for (const a of c2) out.push(`- ${a} — ${bySetting(pick([a]))}.`);
-    out.push(`\nExact-mode runs of clipped algorithms with a drop: ${listRuns(pick(c2, true).filter((r) => r.summary.violations > 0))}`);
+    out.push(`\nExact-mode runs of clipped algorithms with a drop: ${listRuns(pick(c2, true).filter((r) => r.summary.violations > 0))}\n`);
   }
 
-  const c3 = present(['grpo', 'gspo', 'grpo@4']);
+  const c3 = present(['grpo', 'gspo', 'grpo@4', 'gspo@4']);
   out.push('### Claim 3 — GRPO / GSPO joint updates are not guaranteed to converge in multi-turn problems\n');
   if (c3.length === 0) out.push('Not run (neither grpo nor gspo in --algos).\n');
   else {
@@ -118,7 +118,7 @@ function claimSections(inp: SuiteReportInput): string {
     const s = pick(['seeupo']);
     out.push(`seeupo — ${bySetting(s)}.\n`);
     out.push(`Exact-mode runs short of the optimum: ${listRuns(s.filter((r) => r.exact && r.summary.gap >= OPTIMAL_GAP))}`);
-    out.push(`Exact-mode runs with a drop: ${listRuns(s.filter((r) => r.exact && r.summary.violations > 0))}`);
+    out.push(`Exact-mode runs with a drop: ${listRuns(s.filter((r) => r.exact && r.summary.violations > 0))}\n`);
     const abl = present(['seeupo-no-ratio', 'seeupo-forward', 'seeupo-random', 'seeupo-no-clamp', 'seeupo-joint', 'seeupo@4']);
     if (abl.length > 0) {
       const key = (r: SuiteRunResult) => `${r.instance}|${r.policy}|${r.setting}|${r.seed}`;

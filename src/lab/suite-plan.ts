@@ -47,6 +47,7 @@ export const DEFAULT_SUITE: SuiteOptions = {
     'ppo-oracle',
     'seeupo@4',
     'grpo@4',
+    'gspo@4',
     'grae-clip@4',
     'ppo-oracle@4',
   ],
@@ -55,7 +56,7 @@ export const DEFAULT_SUITE: SuiteOptions = {
   optimizers: ['adam@0.1', 'sgd@1'],
   seeds: 2,
   group: 8,
-  iters: 150,
+  iters: 120,
   instances: [],
 };
 
