@@ -9,31 +9,47 @@ import type { ModelConfig, SampleOutput, SampleParams, ScoredSequence } from '..
 import { tf } from './backend.js';
 import { flatLayout, type FlatLayout } from './layout.js';
 import { KvCache } from './kv-cache.js';
-import { decodeStep, outputLogits, ParamView, transformer, uploadParams } from './model.js';
-import { targetLogprobs } from './ops.js';
+import { decodeStep, outputLogits, ParamView, scoredLogprobs, transformer, uploadParams } from './model.js';
 import { chooseToken } from './sampling.js';
 
 /** Sequences are processed in chunks of at most this many padded tokens, which bounds activation memory. */
 const MAX_CHUNK_TOKENS = 8192;
 
-/** Right-padded token rows of a chunk, with each position's target (the next token). */
+/**
+ * Right-padded token rows [B, T] of a chunk, and the scored positions: `rows` are indices into the B·T positions
+ * whose next token is scored (sequence by sequence, in order), `targets` those next tokens. Only these rows go
+ * through the output head, so unscored context costs no logits.
+ */
 interface PackedChunk {
   tokens: Int32Array;
-  targets: Int32Array;
   B: number;
   T: number;
+  rows: Int32Array;
+  targets: Int32Array;
 }
 
 function pack(seqs: readonly ScoredSequence[]): PackedChunk {
   const B = seqs.length;
   const T = Math.max(...seqs.map((s) => s.tokens.length));
   const tokens = new Int32Array(B * T);
-  const targets = new Int32Array(B * T);
+  const n = seqs.reduce((a, s) => a + s.tokens.length - s.responseStart, 0);
+  const rows = new Int32Array(n);
+  const targets = new Int32Array(n);
+  let k = 0;
   seqs.forEach((s, b) => {
     tokens.set(s.tokens, b * T);
-    targets.set(s.tokens.subarray(1), b * T);
+    for (let t = s.responseStart; t < s.tokens.length; t++, k++) {
+      rows[k] = b * T + t - 1;
+      targets[k] = s.tokens[t]!;
+    }
   });
-  return { tokens, targets, B, T };
+  return { tokens, B, T, rows, targets };
+}
+
+/** Splits the scored values of a chunk (sequence by sequence) back into one array per sequence. */
+function unpack(seqs: readonly ScoredSequence[], values: Float32Array): Float32Array[] {
+  let k = 0;
+  return seqs.map((s) => values.slice(k, (k += s.tokens.length - s.responseStart)));
 }
 
 /** Splits sequences into consecutive chunks of at most MAX_CHUNK_TOKENS padded tokens. */
@@ -51,11 +67,6 @@ function chunks(n: number, lengthOf: (i: number) => number): Array<[number, numb
   }
   if (n > start) out.push([start, n]);
   return out;
-}
-
-/** Per-sequence scored log-probs out of the per-position values [B·T] (position t scores token t+1). */
-function unpack(seqs: readonly ScoredSequence[], values: Float32Array, T: number): Float32Array[] {
-  return seqs.map((s, b) => values.slice(b * T + s.responseStart - 1, b * T + s.tokens.length - 1));
 }
 
 export class TfjsEngine {
@@ -85,12 +96,13 @@ export class TfjsEngine {
     const out: Float32Array[] = [];
     for (const [a, b] of chunks(batch.length, (i) => batch[i]!.tokens.length)) {
       const seqs = batch.slice(a, b);
-      const { tokens, targets, B, T } = pack(seqs);
-      const values = tf.tidy(() => {
+      const { tokens, B, T, rows, targets } = pack(seqs);
+      const values = new Float32Array(rows.length);
+      tf.tidy(() => {
         const p = new ParamView(this.layout, params);
-        return targetLogprobs(outputLogits(p, transformer(this.config, p, tokens, B, T)), targets).dataSync() as Float32Array;
+        values.set(scoredLogprobs(p, transformer(this.config, p, tokens, B, T), rows, targets).dataSync());
       });
-      out.push(...unpack(seqs, values, T));
+      out.push(...unpack(seqs, values));
     }
     return out;
   }
@@ -100,13 +112,14 @@ export class TfjsEngine {
     const out: Float32Array[] = [];
     for (const [a, b] of chunks(batch.length, (i) => batch[i]!.tokens.length)) {
       const seqs = batch.slice(a, b);
-      const { tokens, targets, B, T } = pack(seqs);
-      const dy = new Float32Array(B * T);
-      seqs.forEach((s, j) => dy.set(dLdLogp[a + j]!, j * T + s.responseStart - 1));
-      const values = tf.tidy(() => {
+      const { tokens, B, T, rows, targets } = pack(seqs);
+      const dy = new Float32Array(rows.length);
+      for (let j = a, k = 0; j < b; k += dLdLogp[j]!.length, j++) dy.set(dLdLogp[j]!, k);
+      const values = new Float32Array(rows.length);
+      tf.tidy(() => {
         const f = (...ps: tf.Tensor[]) => {
           const p = new ParamView(this.layout, ps);
-          return targetLogprobs(outputLogits(p, transformer(this.config, p, tokens, B, T)), targets);
+          return scoredLogprobs(p, transformer(this.config, p, tokens, B, T), rows, targets);
         };
         const { value, grads } = tf.valueAndGrads(f)(params, tf.tensor1d(dy));
         this.layout.segments.forEach((seg, i) => {
@@ -114,9 +127,9 @@ export class TfjsEngine {
           const acc = this.grads.subarray(seg.offset, seg.offset + seg.size);
           for (let k = 0; k < g.length; k++) acc[k] += g[k]!;
         });
-        return value.dataSync() as Float32Array;
+        values.set(value.dataSync());
       });
-      out.push(...unpack(seqs, values, T));
+      out.push(...unpack(seqs, values));
     }
     return out;
   }

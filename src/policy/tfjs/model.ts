@@ -7,7 +7,7 @@ import type { ModelConfig } from '../learner.js';
 import { tf } from './backend.js';
 import type { FlatLayout } from './layout.js';
 import type { KvCache } from './kv-cache.js';
-import { causalAttention, embed, gelu, layerNorm, linear as linearOp, matmul } from './ops.js';
+import { causalAttention, gatherRows, gelu, layerNorm, linear as linearOp, matmul, targetLogprobs } from './ops.js';
 
 type Tensor = tf.Tensor;
 
@@ -45,7 +45,7 @@ function mlp(p: ParamView, i: number, x: Tensor): Tensor {
 export function transformer(config: ModelConfig, p: ParamView, tokens: Int32Array, B: number, T: number, qkvOut?: Tensor[]): Tensor {
   const { nLayers, nHeads: H, dModel: d } = config;
   const pos = tf.slice(p.get('wpe.weight'), [0, 0], [T, d]);
-  let x: Tensor = tf.reshape(tf.add(tf.reshape(embed(p.get('wte.weight'), tokens), [B, T, d]), pos), [B * T, d]);
+  let x: Tensor = tf.reshape(tf.add(tf.reshape(gatherRows(p.get('wte.weight'), tokens), [B, T, d]), pos), [B * T, d]);
   for (let i = 0; i < nLayers; i++) {
     const h = layerNorm(x, p.get(`h.${i}.ln_1.weight`), p.get(`h.${i}.ln_1.bias`));
     const qkv = linear(p, `h.${i}.attn.c_attn`, h);
@@ -54,6 +54,11 @@ export function transformer(config: ModelConfig, p: ParamView, tokens: Int32Arra
     x = tf.add(x, mlp(p, i, layerNorm(x, p.get(`h.${i}.ln_2.weight`), p.get(`h.${i}.ln_2.bias`))));
   }
   return layerNorm(x, p.get('ln_f.weight'), p.get('ln_f.bias'));
+}
+
+/** Log-probs of `targets` at hidden-state rows `rows` (only those rows go through the output head). */
+export function scoredLogprobs(p: ParamView, hidden: Tensor, rows: Int32Array, targets: Int32Array): tf.Tensor1D {
+  return targetLogprobs(outputLogits(p, gatherRows(hidden, rows)), targets);
 }
 
 /** Tied output head: hidden [n, d] · wteᵀ → logits [n, V]. */

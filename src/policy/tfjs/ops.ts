@@ -2,7 +2,7 @@
  * The differentiable building blocks of the transformer, written for the wasm backend's strengths (measured):
  * - 2-D matMul is fast only without transpose flags, and the built-in gradient uses them, so `matmul` and
  *   `linear` carry their own gradients with explicit transposes;
- * - gather has no gradient on wasm, so `embed` scatters its gradient in JavaScript;
+ * - gather has no gradient on wasm, so `gatherRows` scatters its gradient in JavaScript;
  * - batched matMul, slicing and chains of elementwise kernels are slow, so attention, LayerNorm, GELU and the
  *   target log-softmax run on fused WebAssembly SIMD kernels of our own (simd.wat; attention.ts, simd.ts), each
  *   wrapped with tf.customGrad.
@@ -43,8 +43,8 @@ export const linear = tf.customGrad(((x: Tensor, w: Tensor, bias: Tensor, save: 
   };
 }) as unknown as GradFn) as (x: Tensor, w: Tensor, bias: Tensor) => tf.Tensor2D;
 
-/** Rows `ids` of `table` [rows, d]; the gradient is a scatter-add done in JavaScript. */
-export function embed(table: Tensor, ids: Int32Array): tf.Tensor2D {
+/** Rows `ids` of `table` [rows, d] (embeddings, scored positions); the gradient is a scatter-add in JavaScript. */
+export function gatherRows(table: Tensor, ids: Int32Array): tf.Tensor2D {
   const [rows, d] = table.shape as [number, number];
   const f = tf.customGrad(((t: Tensor) => ({
     value: tf.gather(t, tf.tensor1d(ids, 'int32')),
