@@ -7,11 +7,14 @@ import { nativeBinding, nativeSkip, randomWeights } from './native-reference.js'
 
 // The model in float64 (a flag of the addon's model for exactly this check), so central differences are exact to
 // ~1e-9 and every gradient entry can be held to a tight tolerance.
-const config: ModelConfig = { vocabSize: 7, contextLength: 6, dModel: 4, nLayers: 2, nHeads: 2 };
-const tokens = Int32Array.from([1, 5, 2, 6, 0, 3, 4, 4, 2]);
-const lengths = Int32Array.from([6, 3]);
-const responseStarts = Int32Array.from([2, 1]);
-const dLdLogp = Float64Array.from([0.7, -1.3, 0.4, 2.1, -0.6, 1.1]); // one per scored token: 4 + 2
+// Context 70: the third sequence spans two of the addon's attention blocks (64 queries each).
+const config: ModelConfig = { vocabSize: 7, contextLength: 70, dModel: 4, nLayers: 2, nHeads: 2 };
+const long = Array.from({ length: 70 }, (_, i) => (i * 5 + 3) % 7);
+const tokens = Int32Array.from([1, 5, 2, 6, 0, 3, 4, 4, 2, ...long]);
+const lengths = Int32Array.from([6, 3, 70]);
+const responseStarts = Int32Array.from([2, 1, 60]);
+// One per scored token: 4 + 2 + 10.
+const dLdLogp = Float64Array.from([0.7, -1.3, 0.4, 2.1, -0.6, 1.1, 0.3, -0.2, 0.9, -1.1, 0.5, 0.8, -0.4, 1.2, -0.7, 0.6]);
 
 function toF64(weights: Map<string, Float32Array>): Record<string, Float64Array> {
   return Object.fromEntries([...weights].map(([k, v]) => [k, Float64Array.from(v)]));

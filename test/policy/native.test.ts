@@ -45,7 +45,7 @@ const batch: ScoredSequence[] = [
   { tokens: seq(3, 3, 3), responseStart: 3 }, // nothing scored
 ];
 
-test('the addon is built wherever libtorch is installed (enforced in CI)', { skip: process.env.CI ? false : 'only enforced in CI (CI set)' }, () => {
+test('the addon is built wherever libtorch is installed (enforced in CI)', { skip: process.env.CI ? false : 'enforced only in CI (when CI is set)' }, () => {
   const addon = loadNativeAddon();
   assert.ok(!libtorchInstalled() || addon.available, addon.available ? '' : addon.reason);
 });
@@ -104,6 +104,24 @@ test('native: sampled log-probs equal teacher-forced log-probs, and sampling fol
   out.forEach((o, i) => assert.ok(maxAbsDiff(o.logprobs, teacher[i]!) < 1e-4));
   // Same seed, same samples.
   assert.deepEqual(await learner.sample(prompts, { maxTokens: 6, seed: 10 }), out);
+  await learner.dispose();
+});
+
+test('native: sequences longer than one attention block (64 positions) score and sample like the reference', { skip }, async () => {
+  const longConfig: ModelConfig = { vocabSize: 13, contextLength: 150, dModel: 8, nLayers: 1, nHeads: 2 };
+  const weights = randomWeights(longConfig, new Rng(12));
+  const learner = await NativeLearner.create({ config: longConfig, seed: 1, threads: 1 });
+  await withTempDir(async (dir) => {
+    await writeCheckpoint(dir, { config: longConfig, weights, optimizer: emptyOptimizerState(longConfig), backend: 'test', extra: {} });
+    await learner.load(dir);
+  });
+  const tokens = Int32Array.from({ length: 150 }, (_, i) => (i * 7 + 1) % 13);
+  const [lp] = await learner.logprobs([{ tokens, responseStart: 1 }]);
+  assert.ok(maxAbsDiff(lp!, referenceLogprobs(longConfig, weights, tokens, 1)) < 5e-5);
+  const [out] = await learner.sample([tokens.slice(0, 70)], { maxTokens: 100, seed: 3 });
+  assert.equal(out!.tokens.length, 80, 'stops at the context length');
+  const teacher = referenceLogprobs(longConfig, weights, Int32Array.from([...tokens.slice(0, 70), ...out!.tokens]), 70);
+  assert.ok(maxAbsDiff(out!.logprobs, teacher) < 1e-4);
   await learner.dispose();
 });
 
