@@ -1,9 +1,9 @@
 import { pyAbs, pyAdd, pyCompare, pyFloat, pyMul, pySub, pyTrueDiv } from '../python/ops.js';
+import { asDict, asList, listRemove, pyIn, pyIter } from '../python/builtins.js';
 import { PyRandom } from '../python/random.js';
 import {
   PyDict,
   PyTuple,
-  attributeError,
   deepCopy,
   indexError,
   pyEq,
@@ -152,7 +152,7 @@ export class TradingBot implements ApiInstance {
   }
 
   get_stock_info(symbol: PyValue): PyValue {
-    if (!contains(this.stocks, symbol)) return PyDict.of({ error: `Stock with symbol '${pyStr(symbol)}' not found.` });
+    if (!pyIn(symbol, this.stocks)) return PyDict.of({ error: `Stock with symbol '${pyStr(symbol)}' not found.` });
     if (this.long_context) {
       const info = callCopy(getItem(this.stocks, symbol));
       info.set('MA(5)', MA_5_EXTENSION);
@@ -198,7 +198,7 @@ export class TradingBot implements ApiInstance {
     if (!pyTruthy(this.authenticated)) {
       return PyDict.of({ error: 'User not authenticated. Please log in to place an order.' });
     }
-    if (!contains(this.stocks, symbol)) return PyDict.of({ error: `Invalid stock symbol: ${pyStr(symbol)}` });
+    if (!pyIn(symbol, this.stocks)) return PyDict.of({ error: `Invalid stock symbol: ${pyStr(symbol)}` });
     if (pyCompare('<=', price, 0n) || pyCompare('<=', amount, 0n)) {
       return PyDict.of({ error: 'Price and amount must be positive values.' });
     }
@@ -285,9 +285,8 @@ export class TradingBot implements ApiInstance {
     if (!pyTruthy(this.authenticated)) {
       return PyDict.of({ error: 'User not authenticated. Please log in to modify the watchlist.' });
     }
-    if (!contains(this.watch_list, symbol)) return PyDict.of({ error: `Stock ${pyStr(symbol)} not found in watchlist.` });
-    const list = asList(this.watch_list, 'remove');
-    list.splice(list.findIndex((s) => pyEq(s, symbol)), 1);
+    if (!pyIn(symbol, this.watch_list)) return PyDict.of({ error: `Stock ${pyStr(symbol)} not found in watchlist.` });
+    listRemove(asList(this.watch_list, 'remove'), symbol);
     return PyDict.of({ status: `Stock ${pyStr(symbol)} removed from watchlist successfully.` });
   }
 
@@ -312,7 +311,7 @@ export class TradingBot implements ApiInstance {
     }
     const start = pyTruthy(start_date) ? sortKey(strptime(start_date, '%Y-%m-%d')) : DATETIME_MIN_KEY;
     const end = pyTruthy(end_date) ? sortKey(strptime(end_date, '%Y-%m-%d')) : DATETIME_MAX_KEY;
-    const filtered = iterate(this.transaction_history).filter((transaction) => {
+    const filtered = pyIter(this.transaction_history).filter((transaction) => {
       const at = sortKey(strptime(getItem(transaction, 'timestamp'), '%Y-%m-%d %H:%M:%S'));
       return start <= at && at <= end;
     });
@@ -321,7 +320,7 @@ export class TradingBot implements ApiInstance {
   }
 
   update_stock_price(symbol: PyValue, new_price: PyValue): PyValue {
-    if (!contains(this.stocks, symbol)) return PyDict.of({ error: `Stock with symbol '${pyStr(symbol)}' not found.` });
+    if (!pyIn(symbol, this.stocks)) return PyDict.of({ error: `Stock with symbol '${pyStr(symbol)}' not found.` });
     if (pyCompare('<=', new_price, 0n)) return PyDict.of({ error: 'New price must be a positive value.' });
     const info = getItem(this.stocks, symbol);
     const old_price = getItem(info, 'price');
@@ -342,24 +341,24 @@ export class TradingBot implements ApiInstance {
   filter_stocks_by_price(stocks: PyValue, min_price: PyValue, max_price: PyValue): PyValue {
     const table = asDict(this.stocks, 'get');
     const priceOf = (symbol: PyValue): PyValue => dictGet(table.get(symbol) ?? new PyDict(), 'price', 0n);
-    const filtered = iterate(stocks).filter(
+    const filtered = pyIter(stocks).filter(
       (symbol) => pyCompare('>=', priceOf(symbol), min_price) && pyCompare('<=', priceOf(symbol), max_price),
     );
     return PyDict.of({ filtered_stocks: filtered });
   }
 
   add_to_watchlist(stock: PyValue): PyValue {
-    if (!contains(this.watch_list, stock)) {
+    if (!pyIn(stock, this.watch_list)) {
       // Only symbols of the stock table are added.
-      if (contains(this.stocks, stock)) asList(this.watch_list, 'append').push(stock);
+      if (pyIn(stock, this.stocks)) asList(this.watch_list, 'append').push(stock);
     }
     return PyDict.of({ symbol: this.watch_list });
   }
 
   notify_price_change(stocks: PyValue, threshold: PyValue): PyValue {
-    const changed = iterate(stocks).filter(
+    const changed = pyIter(stocks).filter(
       (symbol) =>
-        contains(this.stocks, symbol) &&
+        pyIn(symbol, this.stocks) &&
         pyCompare('>=', pyAbs(getItem(getItem(this.stocks, symbol), 'percent_change')), threshold),
     );
     if (changed.length > 0) {
@@ -409,23 +408,13 @@ function isDigits(s: string): boolean {
   return /^[0-9]+$/.test(s);
 }
 
-/** The seed `random.Random(seed)` receives (the scenarios only hold int seeds). */
-export function seedOf(v: PyValue): bigint | number {
-  if (typeof v === 'bigint' || typeof v === 'number') return v;
-  if (typeof v === 'boolean') return v ? 1n : 0n;
-  throw typeError(`The only supported seed types are: None, int, float, str, bytes, and bytearray.`);
-}
-
-/** The dict behind a value Python would call a dict method on (`AttributeError` for other types). */
-export function asDict(v: PyValue, method: string): PyDict {
-  if (v instanceof PyDict) return v;
-  throw attributeError(`'${pyTypeName(v)}' object has no attribute '${method}'`);
-}
-
-/** The list behind a value Python would call a list method on. */
-export function asList(v: PyValue, method: string): PyValue[] {
-  if (Array.isArray(v)) return v;
-  throw attributeError(`'${pyTypeName(v)}' object has no attribute '${method}'`);
+/**
+ * The seed `random.Random(seed)` receives. It comes from a scenario's `random_seed` (never from the model), and no
+ * shipped scenario sets one, so only the int seeds of the DEFAULT_STATEs are ported.
+ */
+export function seedOf(v: PyValue): bigint {
+  if (typeof v === 'bigint') return v;
+  throw new Error(`random_seed ${pyRepr(v)}: only int seeds are ported`);
 }
 
 /** `v.copy()` of a dict value (a shallow copy, as dict.copy). */
@@ -438,9 +427,10 @@ function dictGet(d: PyValue, key: PyValue, fallback: PyValue): PyValue {
   return asDict(d, 'get').get(key) ?? fallback;
 }
 
-function sequenceIndex(v: PyValue[] | string, key: PyValue, what: string): number {
+/** The index `v[key]` reads or writes; `what` names the sequence in Python's messages ("list", "tuple", ...). */
+function sequenceIndex(v: readonly PyValue[], key: PyValue, what: string): number {
   if (typeof key !== 'bigint' && typeof key !== 'boolean') {
-    throw typeError(`${what} indices must be integers${what === 'list' ? ' or slices' : ''}, not ${pyTypeName(key)}`);
+    throw typeError(`${what.split(' ')[0]} indices must be integers or slices, not ${pyTypeName(key)}`);
   }
   const n = v.length;
   let i = Number(typeof key === 'boolean' ? (key ? 1n : 0n) : key);
@@ -471,33 +461,10 @@ export function setItem(container: PyValue, key: PyValue, value: PyValue): void 
     return;
   }
   if (Array.isArray(container)) {
-    container[sequenceIndex(container, key, 'list')] = value;
+    container[sequenceIndex(container, key, 'list assignment')] = value;
     return;
   }
   throw typeError(`'${pyTypeName(container)}' object does not support item assignment`);
-}
-
-/** Python `item in container` for dicts (keys), lists, tuples and strs (substring). */
-export function contains(container: PyValue, item: PyValue): boolean {
-  if (container instanceof PyDict) return container.has(item);
-  if (Array.isArray(container)) return container.some((x) => pyEq(x, item));
-  if (container instanceof PyTuple) return container.items.some((x) => pyEq(x, item));
-  if (typeof container === 'string') {
-    if (typeof item !== 'string') {
-      throw typeError(`'in <string>' requires string as left operand, not ${pyTypeName(item)}`);
-    }
-    return container.includes(item);
-  }
-  throw typeError(`argument of type '${pyTypeName(container)}' is not iterable`);
-}
-
-/** The items `for x in v` visits: list/tuple items, the characters of a str, the keys of a dict. */
-export function iterate(v: PyValue): PyValue[] {
-  if (Array.isArray(v)) return [...v];
-  if (v instanceof PyTuple) return [...v.items];
-  if (typeof v === 'string') return [...v];
-  if (v instanceof PyDict) return v.keys();
-  throw typeError(`'${pyTypeName(v)}' object is not iterable`);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { pyAdd, pyCompare, pyFloat, pyInt, pyMul, pyRound, pySub, pyTrueDiv } from '../python/ops.js';
+import { asDict, pyIn, pyIter } from '../python/builtins.js';
 import { PyRandom } from '../python/random.js';
 import {
   PyDict,
@@ -14,7 +15,7 @@ import {
 } from '../python/value.js';
 import { defineApiClass, scenarioGet, sig, type ApiContext, type ApiInstance, type Clock } from './contract.js';
 import { BOOKING_RECORD_EXTENSION, CREDIT_CARD_EXTENSION } from './long-context.js';
-import { asDict, augmented, contains, getItem, iterate, seedOf, setItem, strptime } from './trading-bot.js';
+import { augmented, getItem, seedOf, setItem, strptime } from './trading-bot.js';
 
 /**
  * Port of travel_booking.py (TravelAPI): token authentication, credit cards, flight costs and bookings, insurance,
@@ -236,7 +237,7 @@ export class TravelAPI implements ApiInstance {
     const tokenError = this.tokenError(access_token);
     if (tokenError !== null) return PyDict.of({ error: tokenError });
     // The original checks the card number against the card ids.
-    if (contains(this.credit_card_list, card_number)) return PyDict.of({ error: 'Card already registered' });
+    if (pyIn(card_number, this.credit_card_list)) return PyDict.of({ error: 'Card already registered' });
     const card_id = String(this.random.randint(100000000000n, 999999999999n)); // 12 digits
     const card = PyDict.of({ card_number, expiration_date, cardholder_name, card_verification_number });
     card.set('balance', this.random.randint(10000n, 99999n)); // 5 digits, drawn after the id
@@ -251,7 +252,7 @@ export class TravelAPI implements ApiInstance {
     if (factor === undefined) throw valueError('Invalid travel class. Options are: economy, business, first.');
     // Dates whose digits sum to an even number cost double.
     let digitSum: PyValue = 0n;
-    for (const char of iterate(travel_date)) {
+    for (const char of pyIter(travel_date)) {
       if (typeof char !== 'string') throw attributeError(`'${pyTypeName(char)}' object has no attribute 'isdigit'`);
       if (/^[0-9]+$/.test(char)) digitSum = pyAdd(digitSum, pyInt(char));
     }
@@ -279,7 +280,7 @@ export class TravelAPI implements ApiInstance {
   get_credit_card_balance(access_token: PyValue, card_id: PyValue): PyValue {
     const tokenError = this.tokenError(access_token);
     if (tokenError !== null) return PyDict.of({ error: tokenError });
-    if (!contains(this.credit_card_list, card_id)) {
+    if (!pyIn(card_id, this.credit_card_list)) {
       return PyDict.of({
         error: "Card not registered. Here are a list of card_id's: " + pyRepr(asDict(this.credit_card_list, 'keys').keys()),
       });
@@ -298,11 +299,11 @@ export class TravelAPI implements ApiInstance {
     const failed = (error: string): PyDict => PyDict.of({ booking_status: false, error });
     const tokenError = this.tokenError(access_token);
     if (tokenError !== null) return failed(tokenError);
-    if (!contains(this.credit_card_list, card_id)) return failed('Card not registered');
+    if (!pyIn(card_id, this.credit_card_list)) return failed('Card not registered');
     const card = getItem(this.credit_card_list, card_id);
-    if (!contains(card, 'balance')) return failed('Balance not found');
-    if (!contains(AIRPORTS, travel_from)) return failed(`Invalid departure airport code: ${pyStr(travel_from)}`);
-    if (!contains(AIRPORTS, travel_to)) return failed(`Invalid destination airport code: ${pyStr(travel_to)}`);
+    if (!pyIn('balance', card)) return failed('Balance not found');
+    if (!pyIn(travel_from, AIRPORTS)) return failed(`Invalid departure airport code: ${pyStr(travel_from)}`);
+    if (!pyIn(travel_to, AIRPORTS)) return failed(`Invalid destination airport code: ${pyStr(travel_to)}`);
     try {
       strptime(travel_date, '%Y-%m-%d');
     } catch (e) {
@@ -350,7 +351,7 @@ export class TravelAPI implements ApiInstance {
     void insurance_id; // accepted and ignored by the original
     const tokenError = this.tokenError(access_token);
     if (tokenError !== null) return PyDict.of({ error: tokenError });
-    if (!contains(this.booking_record, booking_id)) return PyDict.of({ error: 'Booking not found' });
+    if (!pyIn(booking_id, this.booking_record)) return PyDict.of({ error: 'Booking not found' });
     const booking = getItem(this.booking_record, booking_id);
     const invoice = PyDict.of({ booking_id });
     for (const field of ['travel_date', 'travel_from', 'travel_to', 'travel_class', 'travel_cost', 'transaction_id']) {
@@ -366,7 +367,7 @@ export class TravelAPI implements ApiInstance {
   cancel_booking(access_token: PyValue, booking_id: PyValue): PyValue {
     const tokenError = this.tokenError(access_token);
     if (tokenError !== null) return PyDict.of({ cancel_status: false, error: tokenError });
-    if (!contains(this.booking_record, booking_id)) return PyDict.of({ cancel_status: false, error: 'Booking not found' });
+    if (!pyIn(booking_id, this.booking_record)) return PyDict.of({ cancel_status: false, error: 'Booking not found' });
     const booking = getItem(this.booking_record, booking_id);
     const card_id = getItem(booking, 'card_id');
     const travel_cost = getItem(booking, 'travel_cost');
@@ -450,8 +451,8 @@ export class TravelAPI implements ApiInstance {
     const tokenError = this.tokenError(access_token);
     if (tokenError !== null) return failed(tokenError);
     if (this.budget_limit !== null && pyCompare('<', this.budget_limit, insurance_cost)) return failed('Exceeded budget limit');
-    if (!contains(this.booking_record, booking_id)) return failed('Booking not found');
-    if (!contains(this.credit_card_list, card_id)) return failed('Credit card not registered');
+    if (!pyIn(booking_id, this.booking_record)) return failed('Booking not found');
+    if (!pyIn(card_id, this.credit_card_list)) return failed('Credit card not registered');
     const card = getItem(this.credit_card_list, card_id);
     setItem(card, 'balance', augmented('-=', pySub, getItem(card, 'balance'), insurance_cost));
     return PyDict.of({
@@ -462,7 +463,7 @@ export class TravelAPI implements ApiInstance {
 
   contact_customer_support(booking_id: PyValue, message: PyValue): PyValue {
     void message; // every message gets the same answer
-    if (!contains(this.booking_record, booking_id)) return PyDict.of({ error: 'Booking not found' });
+    if (!pyIn(booking_id, this.booking_record)) return PyDict.of({ error: 'Booking not found' });
     return PyDict.of({
       customer_support_message:
         'Thank you for contacting customer support. Your message has been received and we will get back to you shortly.',

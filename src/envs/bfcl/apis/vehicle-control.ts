@@ -1,4 +1,5 @@
 import { pyAdd, pyCompare, pyFloat, pyMod, pyMul, pySub, pyTrueDiv } from '../python/ops.js';
+import { asDict, pyIter } from '../python/builtins.js';
 import { PyRandom } from '../python/random.js';
 import { PyDict, deepCopy, pyEq, pyTruthy, type PyValue } from '../python/value.js';
 import { defineApiClass, scenarioGet, sig, type ApiInstance } from './contract.js';
@@ -8,7 +9,7 @@ import {
   LONG_WEATHER_EXTENSION,
   PARKING_BRAKE_INSTRUCTION,
 } from './long-context.js';
-import { asDict, augmented, getItem, iterate, joinStrings, seedOf, setItem } from './trading-bot.js';
+import { augmented, getItem, joinStrings, seedOf, setItem } from './trading-bot.js';
 
 /**
  * Port of vehicle_control.py (VehicleControlAPI): engine, doors, climate, brakes, cruise control and a few lookup
@@ -117,7 +118,7 @@ export class VehicleControlAPI implements ApiInstance {
     this.remainingUnlockedDoors = get('remainingUnlockedDoors');
     this.doorStatus = get('doorStatus');
     // The scenario's remainingUnlockedDoors is overridden by counting the locked doors.
-    const locked = iterate(this.doorStatus).filter((door) => pyEq(getItem(this.doorStatus, door), 'locked')).length;
+    const locked = pyIter(this.doorStatus).filter((door) => pyEq(getItem(this.doorStatus, door), 'locked')).length;
     this.remainingUnlockedDoors = BigInt(4 - locked);
     this.acTemperature = get('acTemperature');
     this.fanSpeed = get('fanSpeed');
@@ -205,7 +206,7 @@ export class VehicleControlAPI implements ApiInstance {
 
   lockDoors(unlock: PyValue, door: PyValue): PyValue {
     const target = pyTruthy(unlock) ? 'unlocked' : 'locked';
-    for (const d of iterate(door)) {
+    for (const d of pyIter(door)) {
       if (pyEq(getItem(this.doorStatus, d), target)) continue;
       setItem(this.doorStatus, d, target);
       this.remainingUnlockedDoors = augmented(
