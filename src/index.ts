@@ -22,3 +22,5 @@ export {
 } from './policy/native/select.js';
 export * from './policy/tokenizer/index.js';
 export * from './policy/chat/index.js';
+export * as lab from './lab/index.js';
+export * from './envs/bfcl/index.js';

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerAlgorithms } from './algorithms.js';
+import { registerBfcl } from './bfcl.js';
 import { registerDoctor } from './doctor.js';
 import { registerLab } from './lab.js';
 
@@ -7,4 +8,4 @@ import { registerLab } from './lab.js';
  * Every top-level command registers itself here: one file per command under src/cli/.
  * Keep this list sorted by command name.
  */
-export const commands: ReadonlyArray<(program: Command) => void> = [registerAlgorithms, registerDoctor, registerLab];
+export const commands: ReadonlyArray<(program: Command) => void> = [registerAlgorithms, registerBfcl, registerDoctor, registerLab];

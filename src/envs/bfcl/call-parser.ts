@@ -4,14 +4,15 @@ import { PyDict, PyException, PyTuple, type PyValue } from './python/value.js';
  * Parser for the Python call strings the original executor `eval`s (`cd(folder='document')`,
  * `post_tweet(content="Hi", tags=['#a'], mentions=[])`). It never evaluates text as code: it accepts Python
  * expression syntax restricted to literals (str with escapes and implicit concatenation, int, float, True, False,
- * None, list, tuple, dict, set-free), unary +/-, the arithmetic operators + - * / // % and calls of (dotted)
- * names, and builds a tree the executor evaluates. Syntax errors raise Python's SyntaxError text
+ * None, list, tuple, dict), unary +/-, the arithmetic operators + - * / // %, subscripts `x[i]` and calls of
+ * (dotted) names, and builds a tree the executor evaluates. Syntax errors raise Python's SyntaxError text
  * (`"invalid syntax (<string>, line 1)"`), which the executor reports like the original does.
  */
 export type Expr =
   | { readonly kind: 'literal'; readonly value: PyValue }
   | { readonly kind: 'name'; readonly name: string }
   | { readonly kind: 'attribute'; readonly object: Expr; readonly name: string }
+  | { readonly kind: 'subscript'; readonly object: Expr; readonly index: Expr }
   | { readonly kind: 'call'; readonly callee: Expr; readonly args: readonly Expr[]; readonly keywords: ReadonlyArray<readonly [string, Expr]> }
   | { readonly kind: 'list'; readonly items: readonly Expr[] }
   | { readonly kind: 'tuple'; readonly items: readonly Expr[] }
@@ -261,6 +262,13 @@ class Parser {
       if (this.isOp('(')) {
         this.i++;
         e = this.callArguments(e);
+      } else if (this.isOp('[')) {
+        this.i++;
+        if (this.isOp(':')) throw syntaxError('slices are not supported');
+        const index = this.expressionList();
+        if (this.isOp(':')) throw syntaxError('slices are not supported');
+        this.expectOp(']');
+        e = { kind: 'subscript', object: e, index };
       } else if (this.isOp('.')) {
         this.i++;
         const t = this.peek();

@@ -17,14 +17,33 @@ export type CheckerErrorType =
   | 'multi_turn:instance_state_mismatch'
   | 'multi_turn:execution_response_mismatch';
 
+/** The check of one user turn. */
+export interface TurnVerdict {
+  readonly turn: number;
+  /** The ground truth of this turn is empty (nothing to check; the model should not have been able to act). */
+  readonly skipped: boolean;
+  readonly valid: boolean;
+  readonly errorType: CheckerErrorType | null;
+  readonly errorMessage: string | null;
+  /** For a state mismatch: the differing attributes per class; for a response mismatch: the missing results. */
+  readonly details: PyValue;
+}
+
 export interface CheckerVerdict {
+  /** The original checker's verdict: valid, or the first failing turn's error. */
   readonly valid: boolean;
   readonly errorType: CheckerErrorType | null;
   readonly errorMessage: string | null;
   /** The turn the verdict was decided at (null when valid or force-terminated). */
   readonly turn: number | null;
-  /** For a state mismatch: the differing attributes; for a response mismatch: the missing results. */
   readonly details: PyValue;
+  /**
+   * Every turn checked on its own with the same rules (the original stops at the first failure; later turns here
+   * are extra information, e.g. for per-turn rewards). Empty when force-terminated.
+   */
+  readonly turns: readonly TurnVerdict[];
+  /** The result string of every model call, `[turn][step][call]` (empty when force-terminated). */
+  readonly modelResults: string[][][];
 }
 
 /** What the checker needs from an entry. */
@@ -50,8 +69,6 @@ export function isEmptyTurn(steps: ReadonlyArray<readonly string[]>): boolean {
   return steps.length === 0 || (steps.length === 1 && steps[0]!.length === 0);
 }
 
-const VALID: CheckerVerdict = { valid: true, errorType: null, errorMessage: null, turn: null, details: null };
-
 /**
  * Checks a model's calls (`[turn][step][call]`) against the ground truth (`[turn][call]`).
  */
@@ -68,6 +85,8 @@ export function multiTurnCheck(
       errorMessage: `Model was force-terminated during inference phase. The length of the model result turns (${model.length}) does not match the length of the ground truth turns (${groundTruth.length}).`,
       turn: null,
       details: null,
+      turns: [],
+      modelResults: [],
     };
   }
   const sessionOptions = {
@@ -80,54 +99,70 @@ export function multiTurnCheck(
   const modelSession = new ApiSession(sessionOptions);
   const truthSession = new ApiSession(sessionOptions);
   const allModelResults: string[] = [];
-
+  const turns: TurnVerdict[] = [];
+  const modelResults: string[][][] = [];
   for (let turn = 0; turn < groundTruth.length; turn++) {
     const steps = model[turn]!;
+    const turnResults = steps.map((step) => modelSession.executeAll(step));
+    modelResults.push(turnResults);
+    for (const r of turnResults) allModelResults.push(...r);
     const truthCalls = groundTruth[turn]!;
-    for (const step of steps) allModelResults.push(...modelSession.executeAll(step));
     const truthResults = truthSession.executeAll(truthCalls);
+    turns.push(checkTurn(turn, steps, truthCalls, truthResults, allModelResults, modelSession, truthSession));
+  }
+  const failed = turns.find((t) => !t.valid);
+  if (!failed) return { valid: true, errorType: null, errorMessage: null, turn: null, details: null, turns, modelResults };
+  const { errorType, errorMessage, details } = failed;
+  return { valid: false, errorType, errorMessage, turn: failed.turn, details, turns, modelResults };
+}
 
-    if (truthCalls.length > 0 && isEmptyTurn(steps)) {
-      return {
-        valid: false,
-        errorType: 'multi_turn:empty_turn_model_response',
-        errorMessage: `Model response list is empty for turn ${turn}`,
-        turn,
-        details: null,
-      };
+function checkTurn(
+  turn: number,
+  steps: ReadonlyArray<readonly string[]>,
+  truthCalls: readonly string[],
+  truthResults: readonly string[],
+  allModelResults: readonly string[],
+  modelSession: ApiSession,
+  truthSession: ApiSession,
+): TurnVerdict {
+  const fail = (errorType: CheckerErrorType, errorMessage: string, details: PyValue): TurnVerdict => ({
+    turn,
+    skipped: false,
+    valid: false,
+    errorType,
+    errorMessage,
+    details,
+  });
+  if (truthCalls.length === 0) {
+    return { turn, skipped: true, valid: true, errorType: null, errorMessage: null, details: null };
+  }
+  if (isEmptyTurn(steps)) {
+    return fail('multi_turn:empty_turn_model_response', `Model response list is empty for turn ${turn}`, null);
+  }
+  for (const [className, truthInstance] of truthSession.instances) {
+    const modelState = modelSession.instances.get(className)!.publicState();
+    const differences = new PyDict();
+    for (const [attr, truthValue] of Object.entries(truthInstance.publicState())) {
+      const modelValue = Object.prototype.hasOwnProperty.call(modelState, attr) ? modelState[attr]! : null;
+      if (!pyEq(modelValue, truthValue)) differences.set(attr, PyDict.of({ model: modelValue, ground_truth: truthValue }));
     }
-    if (truthCalls.length === 0) continue;
-
-    for (const [className, truthInstance] of truthSession.instances) {
-      const modelState = modelSession.instances.get(className)!.publicState();
-      const differences = new PyDict();
-      for (const [attr, truthValue] of Object.entries(truthInstance.publicState())) {
-        const modelValue = Object.prototype.hasOwnProperty.call(modelState, attr) ? modelState[attr]! : null;
-        if (!pyEq(modelValue, truthValue)) differences.set(attr, PyDict.of({ model: modelValue, ground_truth: truthValue }));
-      }
-      if (differences.size > 0) {
-        return {
-          valid: false,
-          errorType: 'multi_turn:instance_state_mismatch',
-          errorMessage: `Model instance for ${className} does not match the state with ground truth instance.`,
-          turn,
-          details: differences,
-        };
-      }
-    }
-
-    const missing = missingUnordered(truthResults, allModelResults);
-    if (missing.length > 0) {
-      return {
-        valid: false,
-        errorType: 'multi_turn:execution_response_mismatch',
-        errorMessage: `Model response execution results so far does not contain all the ground truth response execution results for turn ${turn}.`,
-        turn,
-        details: missing,
-      };
+    if (differences.size > 0) {
+      return fail(
+        'multi_turn:instance_state_mismatch',
+        `Model instance for ${className} does not match the state with ground truth instance.`,
+        differences,
+      );
     }
   }
-  return VALID;
+  const missing = missingUnordered(truthResults, allModelResults);
+  if (missing.length > 0) {
+    return fail(
+      'multi_turn:execution_response_mismatch',
+      `Model response execution results so far does not contain all the ground truth response execution results for turn ${turn}.`,
+      missing,
+    );
+  }
+  return { turn, skipped: false, valid: true, errorType: null, errorMessage: null, details: null };
 }
 
 /** `_is_subsequence_unordered`: the items of `wanted` not found in `have`, each match consuming one item. */

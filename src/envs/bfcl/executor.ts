@@ -1,6 +1,7 @@
 import { API_CLASSES } from './apis/index.js';
 import { invokeMethod, resultString, type ApiClass, type ApiContext, type ApiInstance } from './apis/contract.js';
 import { parsePythonExpression, type Expr } from './call-parser.js';
+import { getItem } from './python/builtins.js';
 import { pyAdd, pyFloorDiv, pyMod, pyMul, pyNeg, pySub, pyTrueDiv, isPyNum } from './python/ops.js';
 import {
   PyDict,
@@ -103,6 +104,10 @@ export class ApiSession {
       }
       case 'call':
         return this.call(e);
+      case 'subscript': {
+        const obj = this.evaluate(e.object);
+        return getItem(obj, this.evaluate(e.index));
+      }
       case 'list':
         return e.items.map((x) => this.evaluate(x));
       case 'tuple':

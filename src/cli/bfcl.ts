@@ -1,0 +1,74 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import { UserError } from '../core/errors.js';
+import { BFCL_CATEGORIES, isBfclCategory } from '../envs/bfcl/data.js';
+import { entriesById, parseReplayLine, replay } from '../envs/bfcl/replay.js';
+import { allCategoryStats } from '../envs/bfcl/stats.js';
+
+/** `seeupo bfcl`: the BFCL v4 multi-turn environment from the command line. */
+export function registerBfcl(program: Command): void {
+  const cmd = program.command('bfcl').description('BFCL v4 multi-turn: replay model calls through the ported environment, data statistics');
+  cmd
+    .command('replay')
+    .description(
+      'execute each input line\'s calls and check them like the original BFCL checker; input lines are ' +
+        '{"id", "model": [[[call, ...] per step] per turn]}, output lines {"id", "results": [[[result per call] per step] per turn], "valid", "error_type"}',
+    )
+    .requiredOption('--category <name>', `one of ${BFCL_CATEGORIES.join(', ')}`)
+    .requiredOption('--input <file>', 'JSONL file of model calls ("-" reads stdin)')
+    .action(async (opts: { category: string; input: string }) => {
+      if (!isBfclCategory(opts.category)) {
+        throw new UserError(`unknown category '${opts.category}' (choose from ${BFCL_CATEGORIES.join(', ')})`);
+      }
+      const entries = entriesById(opts.category);
+      // `... | head` closes stdout early: stop quietly instead of crashing on EPIPE.
+      process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EPIPE') process.exit(0);
+        throw e;
+      });
+      const stream = opts.input === '-' ? process.stdin : createReadStream(opts.input);
+      const opened = new Promise<void>((resolve, reject) => {
+        if (opts.input === '-') resolve();
+        stream.once('open', () => resolve());
+        stream.once('error', (e: Error) => reject(new UserError(`cannot read ${opts.input}: ${e.message}`)));
+      });
+      await opened;
+      let lineNo = 0;
+      let done = 0;
+      for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
+        lineNo++;
+        if (line.trim() === '') continue;
+        const input = parseReplayLine(line, `${opts.input}:${lineNo}`);
+        const entry = entries.get(input.id);
+        if (!entry) throw new UserError(`${opts.input}:${lineNo}: no entry '${input.id}' in category ${opts.category}`);
+        process.stdout.write(`${JSON.stringify(replay(input, entry))}\n`);
+        if (++done % 100 === 0) process.stderr.write(`replayed ${done} lines\n`);
+      }
+      process.stderr.write(`replayed ${done} lines\n`);
+    });
+  cmd
+    .command('stats')
+    .description('per category: user turns and ground-truth calls per entry, and how many entries each call budget can solve')
+    .option('--budget <calls...>', 'call budgets to count solvable entries for', ['10', '20', '30', '50'])
+    .option('--json', 'print one JSON object per category instead of a table')
+    .action((opts: { budget: string[]; json?: boolean }) => {
+      const budgets = opts.budget.map((b) => {
+        const n = Number(b);
+        if (!Number.isInteger(n) || n < 0) throw new UserError(`--budget takes non-negative integers, got '${b}'`);
+        return n;
+      });
+      const stats = allCategoryStats(budgets);
+      if (opts.json) {
+        for (const s of stats) process.stdout.write(`${JSON.stringify(s)}\n`);
+        return;
+      }
+      const d = (x: { min: number; mean: number; max: number }): string => `${x.min}/${x.mean.toFixed(2)}/${x.max}`;
+      const header = ['category', 'entries', 'turns min/mean/max', 'calls min/mean/max', 'max calls/turn', ...budgets.map((b) => `solvable<=${b}`)];
+      process.stdout.write(`${header.join('\t')}\n`);
+      for (const s of stats) {
+        const row = [s.category, s.entries, d(s.turns), d(s.calls), s.maxCallsPerTurn, ...budgets.map((b) => s.solvableWithin[String(b)])];
+        process.stdout.write(`${row.join('\t')}\n`);
+      }
+    });
+}
