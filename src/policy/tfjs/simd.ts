@@ -15,11 +15,11 @@ declare const WebAssembly: {
 /** Exports of simd.wat: every pointer is a byte offset into `memory`. */
 export interface SimdKernels {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
-  scores(a: number, b: number, s: number, T: number, dh: number, ld: number): void;
+  scores(a: number, lda: number, b: number, ldb: number, s: number, T: number, dh: number, ld: number, scale: number): void;
   softmaxRows(s: number, T: number, ld: number, stats: number): void;
-  softmaxGradRows(s: number, dp: number, T: number, ld: number, lse: number): void;
-  mix(w: number, b: number, c: number, T: number, dh: number, ld: number): void;
-  mixT(w: number, a: number, c: number, T: number, dh: number, ld: number): void;
+  softmaxGradRows(s: number, dp: number, T: number, ld: number, lse: number, scale: number): void;
+  mix(w: number, b: number, ldb: number, c: number, ldc: number, T: number, dh: number, ld: number): void;
+  mixT(w: number, a: number, lda: number, c: number, ldc: number, T: number, dh: number, ld: number): void;
   geluForward(x: number, y: number, th: number, n: number): void;
   geluBackward(x: number, th: number, dy: number, dx: number, n: number): void;
   layerNormForward(x: number, g: number, b: number, y: number, xhat: number, rstd: number, rows: number, d: number): void;

@@ -1,5 +1,6 @@
 ;; WebAssembly SIMD kernels for the transformer parts where TensorFlow.js's wasm backend is slow (see ops.ts):
-;; causal attention on one (sequence, head) block, and GELU. Attention rows are dh floats (dh a multiple of 4);
+;; causal attention on one (sequence, head) block, LayerNorm, GELU and row-wise log-softmax. Attention rows are dh
+;; floats (dh a multiple of 4) read in place from [tokens, 3d]-shaped buffers through row strides (in floats);
 ;; T x T matrices s, w, dp are row-major with row stride ld (a multiple of 4, >= T), and only their lower
 ;; triangle (u <= t) is computed or read. Pointers are byte offsets into the exported memory.
 ;; Compiled to simd-wasm.ts by `node src/policy/tfjs/wat-to-ts.mjs`.
@@ -32,19 +33,19 @@
       (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
       (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
 
-  ;; s[t][u] = a_t . b_u  for u <= t
-  (func (export "scores") (param $a i32) (param $b i32) (param $s i32) (param $T i32) (param $dh i32) (param $ld i32)
+  ;; s[t][u] = scale · (a_t . b_u)  for u <= t; rows a_t, b_u of dh floats at row strides lda, ldb (floats)
+  (func (export "scores") (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32) (param $s i32) (param $T i32) (param $dh i32) (param $ld i32) (param $scale f32)
     (local $t i32) (local $u i32) (local $j i32) (local $at i32) (local $bu i32) (local $row i32)
     (local $rowLen i32) (local $acc v128)
     (local.set $rowLen (i32.shl (local.get $dh) (i32.const 2)))
     (block $tDone (loop $tLoop
       (br_if $tDone (i32.ge_s (local.get $t) (local.get $T)))
-      (local.set $at (i32.add (local.get $a) (i32.mul (local.get $t) (local.get $rowLen))))
+      (local.set $at (i32.add (local.get $a) (i32.shl (i32.mul (local.get $t) (local.get $lda)) (i32.const 2))))
       (local.set $row (i32.add (local.get $s) (i32.shl (i32.mul (local.get $t) (local.get $ld)) (i32.const 2))))
       (local.set $u (i32.const 0))
       (block $uDone (loop $uLoop
         (br_if $uDone (i32.gt_s (local.get $u) (local.get $t)))
-        (local.set $bu (i32.add (local.get $b) (i32.mul (local.get $u) (local.get $rowLen))))
+        (local.set $bu (i32.add (local.get $b) (i32.shl (i32.mul (local.get $u) (local.get $ldb)) (i32.const 2))))
         (local.set $acc (v128.const f32x4 0 0 0 0))
         (local.set $j (i32.const 0))
         (block $jDone (loop $jLoop
@@ -54,9 +55,10 @@
           (local.set $j (i32.add (local.get $j) (i32.const 16)))
           (br $jLoop)))
         (f32.store (i32.add (local.get $row) (i32.shl (local.get $u) (i32.const 2)))
-          (f32.add
-            (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
-            (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+          (f32.mul (local.get $scale)
+            (f32.add
+              (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+              (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc))))))
         (local.set $u (i32.add (local.get $u) (i32.const 1)))
         (br $uLoop)))
       (local.set $t (i32.add (local.get $t) (i32.const 1)))
@@ -106,10 +108,11 @@
       (br $tLoop))))
 
   ;; Softmax backward over u <= t, given scores s, dp = dL/dp and lse[t] (the row log-sum-exp):
-  ;; p = exp(s - lse_t) is written over s and dL/ds = p (dp - sum_u p dp) over dp; lanes past t become 0.
-  (func (export "softmaxGradRows") (param $s i32) (param $dp i32) (param $T i32) (param $ld i32) (param $lse i32)
+  ;; p = exp(s - lse_t) is written over s and scale · dL/ds = scale · p (dp - sum_u p dp) over dp; lanes past t
+  ;; become 0.
+  (func (export "softmaxGradRows") (param $s i32) (param $dp i32) (param $T i32) (param $ld i32) (param $lse i32) (param $scale f32)
     (local $t i32) (local $u i32) (local $off i32) (local $end i32) (local $tv v128) (local $idx v128)
-    (local $mask v128) (local $p v128) (local $l v128) (local $acc v128) (local $D v128)
+    (local $mask v128) (local $p v128) (local $l v128) (local $acc v128) (local $D v128) (local $sc v128)
     (block $tDone (loop $tLoop
       (br_if $tDone (i32.ge_s (local.get $t) (local.get $T)))
       (local.set $off (i32.shl (i32.mul (local.get $t) (local.get $ld)) (i32.const 2)))
@@ -131,14 +134,15 @@
         (local.set $u (i32.add (local.get $u) (i32.const 16)))
         (br $pLoop)))
       (local.set $D (f32x4.splat (call $hsum (local.get $acc))))
+      (local.set $sc (f32x4.splat (local.get $scale)))
       (local.set $idx (v128.const i32x4 0 1 2 3))
       (local.set $u (i32.const 0))
       (block $gDone (loop $gLoop
         (br_if $gDone (i32.ge_s (local.get $u) (local.get $end)))
         (local.set $mask (i32x4.le_s (local.get $idx) (local.get $tv)))
         (v128.store (i32.add (local.get $dp) (i32.add (local.get $off) (local.get $u)))
-          (v128.and (f32x4.mul (v128.load (i32.add (local.get $s) (i32.add (local.get $off) (local.get $u))))
-                               (f32x4.sub (v128.load (i32.add (local.get $dp) (i32.add (local.get $off) (local.get $u)))) (local.get $D)))
+          (v128.and (f32x4.mul (local.get $sc) (f32x4.mul (v128.load (i32.add (local.get $s) (i32.add (local.get $off) (local.get $u))))
+                               (f32x4.sub (v128.load (i32.add (local.get $dp) (i32.add (local.get $off) (local.get $u)))) (local.get $D))))
                     (local.get $mask)))
         (local.set $idx (i32x4.add (local.get $idx) (v128.const i32x4 4 4 4 4)))
         (local.set $u (i32.add (local.get $u) (i32.const 16)))
@@ -146,14 +150,14 @@
       (local.set $t (i32.add (local.get $t) (i32.const 1)))
       (br $tLoop))))
 
-  ;; c_t = sum over u <= t of w[t][u] * b_u  (c overwritten)
-  (func (export "mix") (param $w i32) (param $b i32) (param $c i32) (param $T i32) (param $dh i32) (param $ld i32)
+  ;; c_t = sum over u <= t of w[t][u] * b_u  (c overwritten); rows b_u, c_t at strides ldb, ldc (floats)
+  (func (export "mix") (param $w i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32) (param $T i32) (param $dh i32) (param $ld i32)
     (local $t i32) (local $u i32) (local $j i32) (local $ct i32) (local $bu i32) (local $row i32)
     (local $rowLen i32) (local $wv v128)
     (local.set $rowLen (i32.shl (local.get $dh) (i32.const 2)))
     (block $tDone (loop $tLoop
       (br_if $tDone (i32.ge_s (local.get $t) (local.get $T)))
-      (local.set $ct (i32.add (local.get $c) (i32.mul (local.get $t) (local.get $rowLen))))
+      (local.set $ct (i32.add (local.get $c) (i32.shl (i32.mul (local.get $t) (local.get $ldc)) (i32.const 2))))
       (local.set $row (i32.add (local.get $w) (i32.shl (i32.mul (local.get $t) (local.get $ld)) (i32.const 2))))
       (local.set $j (i32.const 0))
       (block $zDone (loop $zLoop
@@ -165,7 +169,7 @@
       (block $uDone (loop $uLoop
         (br_if $uDone (i32.gt_s (local.get $u) (local.get $t)))
         (local.set $wv (f32x4.splat (f32.load (i32.add (local.get $row) (i32.shl (local.get $u) (i32.const 2))))))
-        (local.set $bu (i32.add (local.get $b) (i32.mul (local.get $u) (local.get $rowLen))))
+        (local.set $bu (i32.add (local.get $b) (i32.shl (i32.mul (local.get $u) (local.get $ldb)) (i32.const 2))))
         (local.set $j (i32.const 0))
         (block $jDone (loop $jLoop
           (br_if $jDone (i32.ge_s (local.get $j) (local.get $rowLen)))
@@ -179,20 +183,20 @@
       (local.set $t (i32.add (local.get $t) (i32.const 1)))
       (br $tLoop))))
 
-  ;; c_u += w[t][u] * a_t  for every u <= t  (c accumulated: the transposed product wᵀ·a)
-  (func (export "mixT") (param $w i32) (param $a i32) (param $c i32) (param $T i32) (param $dh i32) (param $ld i32)
+  ;; c_u += w[t][u] * a_t  for every u <= t  (c accumulated: the transposed product wᵀ·a); strides lda, ldc
+  (func (export "mixT") (param $w i32) (param $a i32) (param $lda i32) (param $c i32) (param $ldc i32) (param $T i32) (param $dh i32) (param $ld i32)
     (local $t i32) (local $u i32) (local $j i32) (local $at i32) (local $cu i32) (local $row i32)
     (local $rowLen i32) (local $wv v128)
     (local.set $rowLen (i32.shl (local.get $dh) (i32.const 2)))
     (block $tDone (loop $tLoop
       (br_if $tDone (i32.ge_s (local.get $t) (local.get $T)))
-      (local.set $at (i32.add (local.get $a) (i32.mul (local.get $t) (local.get $rowLen))))
+      (local.set $at (i32.add (local.get $a) (i32.shl (i32.mul (local.get $t) (local.get $lda)) (i32.const 2))))
       (local.set $row (i32.add (local.get $w) (i32.shl (i32.mul (local.get $t) (local.get $ld)) (i32.const 2))))
       (local.set $u (i32.const 0))
       (block $uDone (loop $uLoop
         (br_if $uDone (i32.gt_s (local.get $u) (local.get $t)))
         (local.set $wv (f32x4.splat (f32.load (i32.add (local.get $row) (i32.shl (local.get $u) (i32.const 2))))))
-        (local.set $cu (i32.add (local.get $c) (i32.mul (local.get $u) (local.get $rowLen))))
+        (local.set $cu (i32.add (local.get $c) (i32.shl (i32.mul (local.get $u) (local.get $ldc)) (i32.const 2))))
         (local.set $j (i32.const 0))
         (block $jDone (loop $jLoop
           (br_if $jDone (i32.ge_s (local.get $j) (local.get $rowLen)))
