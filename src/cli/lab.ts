@@ -1,3 +1,4 @@
+import { Option } from 'commander';
 import type { Command } from 'commander';
 import { UserError } from '../core/errors.js';
 import { LAB_ALGORITHM_NAMES, LAB_ALGORITHMS } from '../lab/algorithms.js';
@@ -135,14 +136,16 @@ export function registerLabSuite(lab: Command): void {
     .description('Run algorithms × parameterisations × instances (shipped + seeded random) × settings (exact and sampled); write a Markdown report with SVG plots')
     .option('--out <dir>', 'report folder (report.md, plots/, results.json)', 'lab-report')
     .option('--iters <n>', 'iterations per run', integer('--iters'), d.iters)
-    .option('--algos <list>', 'comma-separated lab algorithms, NAME or NAME@EPOCHS', list, d.algos)
-    .option('--policies <list>', 'comma-separated parameterisations', list, d.policies)
-    .option('--instances <list>', 'comma-separated shipped instance names (default: all of lab/instances)', list, d.instances)
+    .addOption(new Option('--algos <list>', 'comma-separated lab algorithms, NAME or NAME@EPOCHS').argParser(list).default(d.algos, `the ${d.algos.length} listed below`))
+    .addOption(new Option('--policies <list>', 'comma-separated parameterisations').argParser(list).default(d.policies, d.policies.join(',')))
+    .addOption(new Option('--instances <list>', 'comma-separated shipped instance names').argParser(list).default(d.instances, 'all of lab/instances'))
     .option('--random <n>', 'seeded random instances added to the shipped ones', integer('--random'), d.random)
-    .option('--optimizers <list>', 'comma-separated OPTIMIZER@LR, each run in exact mode; the first also in sampled mode', list, d.optimizers)
+    .addOption(
+      new Option('--optimizers <list>', 'comma-separated OPTIMIZER@LR, each run in exact mode; the first also in sampled mode').argParser(list).default(d.optimizers, d.optimizers.join(',')),
+    )
     .option('--seeds <n>', 'sampled-mode seeds per run (0: no sampled mode)', integer('--seeds'), d.seeds)
     .option('--group <g>', 'sampled mode: rollouts per iteration', integer('--group'), d.group)
-    .option('--workers <n>', 'worker threads (default: up to 2 cores)', integer('--workers'), defaultWorkers())
-    .addHelpText('after', `\nDefault algorithms: ${d.algos.join(', ')}\nProgress goes to stderr; the summary table and the report path to stdout.`)
+    .addOption(new Option('--workers <n>', 'worker threads').argParser(integer('--workers')).default(defaultWorkers(), 'up to 2, one per core'))
+    .addHelpText('after', `\nDefault algorithms (${d.algos.length}): ${d.algos.join(', ')}\nProgress goes to stderr; the summary table and the report path to stdout.`)
     .action(labSuite);
 }

@@ -43,7 +43,11 @@ export const LAB_ALGORITHM_NAMES = Object.keys(LAB_ALGORITHMS) as LabAlgorithmNa
 
 /** The core configuration of a lab algorithm; `epochs` (when given) overrides the schedule's epochs. */
 export function labAlgorithm(name: string, epochs?: number): AlgorithmConfig {
-  if (!(name in LAB_ALGORITHMS)) throw new UserError(`unknown lab algorithm '${name}'; known: ${LAB_ALGORITHM_NAMES.join(', ')}`);
+  if (!(name in LAB_ALGORITHMS)) {
+    // The lab has no learned critic: its PPO is the core's preset with the exact value as critic.
+    const hint = name === 'ppo' ? " (the lab's PPO is 'ppo-oracle': the core's ppo preset with the exact value as its critic)" : '';
+    throw new UserError(`unknown lab algorithm '${name}'${hint}; known: ${LAB_ALGORITHM_NAMES.join(', ')}`);
+  }
   const a: LabAlgorithm = LAB_ALGORITHMS[name as LabAlgorithmName];
   const over: Record<string, unknown> = structuredClone(a.overrides);
   if (epochs !== undefined) over.schedule = { ...((over.schedule as Record<string, unknown> | undefined) ?? {}), epochs };

@@ -22,7 +22,7 @@ test('every lab algorithm resolves through the core registry with its overrides'
   assert.equal(labAlgorithm('seeupo-joint').schedule.kind, 'joint');
   assert.equal(labAlgorithm('grpo', 4).schedule.epochs, 4);
   assert.equal(labAlgorithm('seeupo-random', 3).schedule.kind, 'sequential');
-  assert.throws(() => labAlgorithm('ppo'), (e: unknown) => e instanceof UserError && /unknown lab algorithm 'ppo'/.test(e.message));
+  assert.throws(() => labAlgorithm('ppo'), (e: unknown) => e instanceof UserError && /unknown lab algorithm 'ppo' \(the lab's PPO is 'ppo-oracle'/.test(e.message));
 });
 
 test('violations count drops larger than 1e-9', () => {
