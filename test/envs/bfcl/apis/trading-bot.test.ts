@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { GOLDEN_DATE, fixedClock } from '../../../../src/envs/bfcl/apis/contract.js';
-import { TradingBotClass } from '../../../../src/envs/bfcl/apis/trading-bot.js';
+import { TradingBotClass, strptime } from '../../../../src/envs/bfcl/apis/trading-bot.js';
 import { ApiSession } from '../../../../src/envs/bfcl/executor.js';
 import { jsonLoads } from '../../../../src/envs/bfcl/python/json.js';
 import { PyDict, jsonDumps } from '../../../../src/envs/bfcl/python/value.js';
@@ -69,6 +69,36 @@ test('TradingBot: seeded transaction timestamps, market hours, int/float results
   assert.equal(jsonDumps((state.stocks as PyDict).getItem('ZETA')), '{"price": 25, "percent_change": 13.173381620642827, "volume": 0.789, "MA(5)": 22.12, "MA(20)": 22.34}');
   assert.equal(jsonDumps(state.orders!), '{"12345": {"id": 12345, "order_type": "Buy", "symbol": "AAPL", "price": 210.65, "amount": 10, "status": "Completed"}, "12446": {"id": 12446, "order_type": "Buy", "symbol": "TSLA", "price": 700.0, "amount": 3, "status": "Open"}}');
   assert.equal(state.order_counter, 12447n);
+});
+
+// datetime.strptime results and error texts printed by CPython 3.11.7 for the same inputs.
+test('strptime follows CPython 3.11: lenient widths, whitespace runs, AM/PM, range checks and error texts', () => {
+  const parsed = (data: string, format: string): string => {
+    try {
+      const t = strptime(data, format);
+      return [t.year, t.month, t.day, t.hour, t.minute, t.second].join(' ');
+    } catch (e) {
+      return `${(e as Error).name}: ${(e as Error).message}`;
+    }
+  };
+  const cases: Array<[string, string, string]> = [
+    ['2024-1-5', '%Y-%m-%d', '2024 1 5 0 0 0'],
+    ['2024-02-30', '%Y-%m-%d', 'ValueError: day is out of range for month'],
+    ['2023-02-29', '%Y-%m-%d', 'ValueError: day is out of range for month'],
+    ['2024-02-29', '%Y-%m-%d', '2024 2 29 0 0 0'],
+    ['0000-01-01', '%Y-%m-%d', 'ValueError: year 0 is out of range'],
+    ['2024-01-01 ', '%Y-%m-%d', 'ValueError: unconverted data remains:  '],
+    ['2024/01/01', '%Y-%m-%d', "ValueError: time data '2024/01/01' does not match format '%Y-%m-%d'"],
+    ["it's", '%Y', `ValueError: time data "it's" does not match format '%Y'`],
+    ['12:05  pm', '%I:%M %p', '1900 1 1 12 5 0'],
+    ['12:05 am', '%I:%M %p', '1900 1 1 0 5 0'],
+    ['1:5 Pm', '%I:%M %p', '1900 1 1 13 5 0'],
+    ['13:00 PM', '%I:%M %p', "ValueError: time data '13:00 PM' does not match format '%I:%M %p'"],
+    ['2024-09-01 10:30:61', '%Y-%m-%d %H:%M:%S', 'ValueError: second must be in 0..59'],
+    ['2024-09-01  7:3:1', '%Y-%m-%d %H:%M:%S', '2024 9 1 7 3 1'],
+  ];
+  for (const [data, format, expected] of cases) assert.equal(parsed(data, format), expected, data);
+  assert.throws(() => strptime(5n, '%Y'), { name: 'TypeError', message: 'strptime() argument 1 must be str, not int' });
 });
 
 function sha256Prefix(text: string): string {

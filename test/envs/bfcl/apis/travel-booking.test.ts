@@ -47,6 +47,10 @@ test('TravelAPI: token uses, seeded ids, flight costs, exchange rates and the tr
     ['compute_exchange_rate(base_currency="USD", target_currency="RMB", value=100)', '{"exchanged_value": 700}'],
     ['compute_exchange_rate(base_currency="EUR", target_currency="USD", value=1.0)', '{"exchanged_value": 1.25}'],
     ['compute_exchange_rate(base_currency="JPY", target_currency="USD", value=1000)', '{"exchanged_value": 9.09}'],
+    // round(2.675, 2) and round(0.125, 2): Python rounds the exact binary value half to even.
+    ['compute_exchange_rate(base_currency="EUR", target_currency="USD", value=2.14)', '{"exchanged_value": 2.67}'],
+    ['compute_exchange_rate(base_currency="EUR", target_currency="USD", value=0.1)', '{"exchanged_value": 0.12}'],
+    ['compute_exchange_rate(base_currency="USD", target_currency="EUR", value=0.1)', '{"exchanged_value": 0.08000000000000002}'],
     ['compute_exchange_rate(base_currency="USD", target_currency="USD", value=1)', 'Error during execution: No available exchange rate for the given currencies.'],
     ['verify_traveler_information(first_name="Ann", last_name="Lee", date_of_birth="2008-11-25", passport_number="US1")', '{"verification_status": true}'],
     [
