@@ -399,8 +399,9 @@ export const TradingBotClass = defineApiClass({
 });
 
 // ---------------------------------------------------------------------------------------------------------------
-// Python semantics the three classes of this part (TradingBot, TravelAPI, VehicleControlAPI) share beyond
-// python/ops.ts: subscripting, `in`, iteration, augmented assignment texts, str.join, and datetime.strptime.
+// Python semantics that TradingBot, TravelAPI and VehicleControlAPI share beyond python/ops.ts and
+// python/builtins.ts: subscript read and write, augmented-assignment error texts, str.join, datetime.strptime.
+// (They would sit well in python/; they live here so that this part only touches its own files.)
 // ---------------------------------------------------------------------------------------------------------------
 
 /** `str.isdigit()` for the ASCII digits that JSON keys and dates use. */
