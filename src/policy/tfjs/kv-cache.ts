@@ -67,29 +67,36 @@ export class KvCache {
     const scale = 1 / Math.sqrt(dh);
     const out = new Float32Array(B * d);
     const s = new Float64Array(L);
+    const acc = new Float64Array(dh);
     for (let b = 0; b < B; b++) {
-      const visible = (c: number) => c < this.promptLens[b]! || c >= P;
+      // Visible columns: the row's prompt [0, promptLen) and the generated ones [P, L).
+      const ranges: Array<[number, number]> = [[0, this.promptLens[b]!], [P, L]];
       for (let h = 0; h < H; h++) {
         const q = b * 3 * d + h * dh;
         const base = (b * H + h) * capacity;
         let m = -Infinity;
-        for (let c = 0; c < L; c++) {
-          if (!visible(c)) continue;
-          const ko = (base + c) * dh;
-          let dot = 0;
-          for (let j = 0; j < dh; j++) dot += qkv[q + j]! * K[ko + j]!;
-          s[c] = dot * scale;
-          if (s[c]! > m) m = s[c]!;
+        for (const [from, to] of ranges) {
+          for (let c = from; c < to; c++) {
+            const ko = (base + c) * dh;
+            let dot = 0;
+            for (let j = 0; j < dh; j++) dot += qkv[q + j]! * K[ko + j]!;
+            dot *= scale;
+            s[c] = dot;
+            if (dot > m) m = dot;
+          }
         }
         let z = 0;
-        for (let c = 0; c < L; c++) if (visible(c)) z += s[c] = Math.exp(s[c]! - m);
-        const o = b * d + h * dh;
-        for (let c = 0; c < L; c++) {
-          if (!visible(c)) continue;
-          const w = s[c]! / z;
-          const vo = (base + c) * dh;
-          for (let j = 0; j < dh; j++) out[o + j] += w * V[vo + j]!;
+        acc.fill(0);
+        for (const [from, to] of ranges) {
+          for (let c = from; c < to; c++) {
+            const w = Math.exp(s[c]! - m);
+            z += w;
+            const vo = (base + c) * dh;
+            for (let j = 0; j < dh; j++) acc[j] += w * V[vo + j]!;
+          }
         }
+        const o = b * d + h * dh;
+        for (let j = 0; j < dh; j++) out[o + j] = acc[j]! / z;
       }
     }
     return out;
