@@ -287,6 +287,7 @@ struct Gpt::Impl {
     checkSequences(batch.tokens, batch.lengths);
     const int64_t B = static_cast<int64_t>(batch.lengths.size());
     if (static_cast<int64_t>(batch.responseStarts.size()) != B) throw std::invalid_argument("one responseStart per sequence");
+    if (B == 0) return torch::zeros({0}, torch::dtype(dtype));
     // A sequence's last token is never an input to a prediction: run the trunk on all but the last position.
     const int64_t L = *std::max_element(batch.lengths.begin(), batch.lengths.end()) - 1;
     std::vector<int64_t> rows, targets;
@@ -402,6 +403,7 @@ struct Gpt::Impl {
 
   SampleResult sample(const std::vector<int32_t>& tokens, const std::vector<int32_t>& lengths, const SampleOptions& o) {
     checkSequences(tokens, lengths);
+    if (lengths.empty()) return SampleResult();
     if (o.maxTokens < 0) throw std::invalid_argument("maxTokens must be >= 0");
     if (!(o.temperature >= 0)) throw std::invalid_argument("temperature must be >= 0");
     if (o.rngStates.size() != 4 * lengths.size()) throw std::invalid_argument("one 4-word generator state per prompt");

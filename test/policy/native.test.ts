@@ -260,7 +260,7 @@ test('native: AdamW with clipping and decoupled decay matches the TypeScript Ada
   await model.dispose();
 });
 
-test('native: bad batches are UserErrors naming the problem; a disposed model rejects', { skip }, async () => {
+test('native: bad batches are UserErrors naming the problem; empty batches are empty; a disposed model rejects', { skip }, async () => {
   const learner = await NativeLearner.create({ config, seed: 1, threads: 1 });
   await assert.rejects(learner.logprobs([{ tokens: seq(1, 13), responseStart: 1 }]), (e: Error) => e instanceof UserError && /token 1 is 13, outside the vocabulary \[0, 13\)/.test(e.message));
   await assert.rejects(learner.logprobs([{ tokens: seq(1, 2), responseStart: 0 }]), (e: Error) => e instanceof UserError && /responseStart 0/.test(e.message));
@@ -273,6 +273,9 @@ test('native: bad batches are UserErrors naming the problem; a disposed model re
     await other.dispose();
     await assert.rejects(learner.load(dir), (e: Error) => e instanceof UserError && /is for model/.test(e.message));
   });
+  assert.deepEqual(await learner.logprobs([]), []);
+  assert.deepEqual(await learner.forwardBackward([], []), []);
+  assert.deepEqual(await learner.sample([], { maxTokens: 3, seed: 1 }), []);
   await learner.dispose();
   await assert.rejects(learner.logprobs(batch), /disposed/);
 });
