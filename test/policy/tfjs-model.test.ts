@@ -4,16 +4,19 @@ import { Rng } from '../../src/core/rng.js';
 import { initWasmBackend } from '../../src/policy/tfjs/backend.js';
 import { TfjsEngine } from '../../src/policy/tfjs/engine.js';
 import { flatLayout, fromFlat, toFlat } from '../../src/policy/tfjs/layout.js';
+import type { ModelConfig } from '../../src/policy/learner.js';
 import { weightLayout, type Weights } from '../../src/policy/weights.js';
 import { referenceLogprobs } from './reference-gpt.js';
 
 const cfg = { vocabSize: 7, contextLength: 6, dModel: 8, nLayers: 2, nHeads: 2 };
+// Head size 20: the SIMD attention kernels take their 16-column blocked paths and their 4-column remainder path.
+const wide = { vocabSize: 7, contextLength: 6, dModel: 40, nLayers: 1, nHeads: 2 };
 
 /** Weights far from the default init (std 0.3, LayerNorm off 1/0), so every parameter matters. */
-function randomWeights(seed: number): Weights {
+function randomWeights(seed: number, config: ModelConfig = cfg): Weights {
   const rng = new Rng(seed);
   const w: Weights = new Map();
-  for (const s of weightLayout(cfg)) {
+  for (const s of weightLayout(config)) {
     const n = s.shape.reduce((a, b) => a * b, 1);
     w.set(s.name, Float32Array.from({ length: n }, () => (s.kind === 'layernorm' && s.name.endsWith('weight') ? 1 : 0) + 0.3 * rng.normal()));
   }
@@ -36,23 +39,25 @@ test('flat kernel layout round-trips PyTorch-layout weights (matrices transposed
   assert.deepEqual(fromFlat(layout, flat), w);
 });
 
-test('log-probs equal the float64 reference implementation of the spec (1e-5)', async () => {
-  await initWasmBackend();
-  const w = randomWeights(2);
-  const layout = flatLayout(cfg);
-  const engine = new TfjsEngine(cfg, toFlat(layout, w), new Float32Array(layout.total));
-  const got = engine.logprobs(seqs, 0);
-  seqs.forEach((s, i) => {
-    const want = referenceLogprobs(cfg, w, s.tokens, s.responseStart);
-    assert.equal(got[i]!.length, want.length);
-    want.forEach((v, t) => assert.ok(Math.abs(got[i]![t]! - v) < 1e-5, `seq ${i} token ${t}: ${got[i]![t]} vs ${v}`));
+for (const [name, cfg] of [['2 layers, head size 4', { vocabSize: 7, contextLength: 6, dModel: 8, nLayers: 2, nHeads: 2 }], ['head size 20', wide]] as const) {
+  test(`log-probs equal the float64 reference implementation of the spec (1e-5), ${name}`, async () => {
+    await initWasmBackend();
+    const w = randomWeights(2, cfg);
+    const layout = flatLayout(cfg);
+    const engine = new TfjsEngine(cfg, toFlat(layout, w), new Float32Array(layout.total));
+    const got = engine.logprobs(seqs, 0);
+    seqs.forEach((s, i) => {
+      const want = referenceLogprobs(cfg, w, s.tokens, s.responseStart);
+      assert.equal(got[i]!.length, want.length);
+      want.forEach((v, t) => assert.ok(Math.abs(got[i]![t]! - v) < 1e-5, `seq ${i} token ${t}: ${got[i]![t]} vs ${v}`));
+    });
+    engine.dispose();
   });
-  engine.dispose();
-});
+}
 
-test('gradients of Σ ∂L/∂logp · logp equal central finite differences of the float64 reference', async () => {
+for (const [name, cfg] of [['2 layers, head size 4', { vocabSize: 7, contextLength: 6, dModel: 8, nLayers: 2, nHeads: 2 }], ['head size 20', wide]] as const) test(`gradients of Σ ∂L/∂logp · logp equal central finite differences of the float64 reference, ${name}`, async () => {
   await initWasmBackend();
-  const w = randomWeights(3);
+  const w = randomWeights(3, cfg);
   const layout = flatLayout(cfg);
   const grads = new Float32Array(layout.total);
   const engine = new TfjsEngine(cfg, toFlat(layout, w), grads);
@@ -83,6 +88,6 @@ test('gradients of Σ ∂L/∂logp · logp equal central finite differences of t
       checked++;
     }
   }
-  assert.equal(checked, weightLayout(cfg).length * 4); // 28 tensors
+  assert.equal(checked, weightLayout(cfg).length * 4);
   engine.dispose();
 });

@@ -48,6 +48,19 @@
         (local.set $bu (i32.add (local.get $b) (i32.shl (i32.mul (local.get $u) (local.get $ldb)) (i32.const 2))))
         (local.set $acc (v128.const f32x4 0 0 0 0))
         (local.set $j (i32.const 0))
+        ;; 16 floats per iteration while they last (two independent sums), then 4 at a time
+        (block $j16Done (loop $j16Loop
+          (br_if $j16Done (i32.gt_s (i32.add (local.get $j) (i32.const 64)) (local.get $rowLen)))
+          (local.set $acc (f32x4.add (local.get $acc)
+            (f32x4.add
+              (f32x4.add
+                (f32x4.mul (v128.load offset=0 (i32.add (local.get $at) (local.get $j))) (v128.load offset=0 (i32.add (local.get $bu) (local.get $j))))
+                (f32x4.mul (v128.load offset=16 (i32.add (local.get $at) (local.get $j))) (v128.load offset=16 (i32.add (local.get $bu) (local.get $j)))))
+              (f32x4.add
+                (f32x4.mul (v128.load offset=32 (i32.add (local.get $at) (local.get $j))) (v128.load offset=32 (i32.add (local.get $bu) (local.get $j))))
+                (f32x4.mul (v128.load offset=48 (i32.add (local.get $at) (local.get $j))) (v128.load offset=48 (i32.add (local.get $bu) (local.get $j))))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 64)))
+          (br $j16Loop)))
         (block $jDone (loop $jLoop
           (br_if $jDone (i32.ge_s (local.get $j) (local.get $rowLen)))
           (local.set $acc (f32x4.add (local.get $acc)
@@ -150,65 +163,111 @@
       (local.set $t (i32.add (local.get $t) (i32.const 1)))
       (br $tLoop))))
 
-  ;; c_t = sum over u <= t of w[t][u] * b_u  (c overwritten); rows b_u, c_t at strides ldb, ldc (floats)
+  ;; c_t = sum over u <= t of w[t][u] * b_u  (c overwritten); rows b_u, c_t at strides ldb, ldc (floats).
+  ;; Columns go 16 at a time with the sums in four registers over the whole u loop, then 4 at a time.
   (func (export "mix") (param $w i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32) (param $T i32) (param $dh i32) (param $ld i32)
     (local $t i32) (local $u i32) (local $j i32) (local $ct i32) (local $bu i32) (local $row i32)
-    (local $rowLen i32) (local $wv v128)
+    (local $rowLen i32) (local $wv v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
     (local.set $rowLen (i32.shl (local.get $dh) (i32.const 2)))
     (block $tDone (loop $tLoop
       (br_if $tDone (i32.ge_s (local.get $t) (local.get $T)))
       (local.set $ct (i32.add (local.get $c) (i32.shl (i32.mul (local.get $t) (local.get $ldc)) (i32.const 2))))
       (local.set $row (i32.add (local.get $w) (i32.shl (i32.mul (local.get $t) (local.get $ld)) (i32.const 2))))
       (local.set $j (i32.const 0))
-      (block $zDone (loop $zLoop
-        (br_if $zDone (i32.ge_s (local.get $j) (local.get $rowLen)))
-        (v128.store (i32.add (local.get $ct) (local.get $j)) (v128.const f32x4 0 0 0 0))
-        (local.set $j (i32.add (local.get $j) (i32.const 16)))
-        (br $zLoop)))
-      (local.set $u (i32.const 0))
-      (block $uDone (loop $uLoop
-        (br_if $uDone (i32.gt_s (local.get $u) (local.get $t)))
-        (local.set $wv (f32x4.splat (f32.load (i32.add (local.get $row) (i32.shl (local.get $u) (i32.const 2))))))
-        (local.set $bu (i32.add (local.get $b) (i32.shl (i32.mul (local.get $u) (local.get $ldb)) (i32.const 2))))
-        (local.set $j (i32.const 0))
-        (block $jDone (loop $jLoop
-          (br_if $jDone (i32.ge_s (local.get $j) (local.get $rowLen)))
-          (v128.store (i32.add (local.get $ct) (local.get $j))
-            (f32x4.add (v128.load (i32.add (local.get $ct) (local.get $j)))
-              (f32x4.mul (local.get $wv) (v128.load (i32.add (local.get $bu) (local.get $j))))))
-          (local.set $j (i32.add (local.get $j) (i32.const 16)))
-          (br $jLoop)))
-        (local.set $u (i32.add (local.get $u) (i32.const 1)))
-        (br $uLoop)))
+      (block $cDone (loop $cLoop
+        (br_if $cDone (i32.ge_s (local.get $j) (local.get $rowLen)))
+        (if (i32.le_s (i32.add (local.get $j) (i32.const 64)) (local.get $rowLen))
+          (then
+            (local.set $a0 (v128.const f32x4 0 0 0 0))
+            (local.set $a1 (v128.const f32x4 0 0 0 0))
+            (local.set $a2 (v128.const f32x4 0 0 0 0))
+            (local.set $a3 (v128.const f32x4 0 0 0 0))
+            (local.set $bu (i32.add (local.get $b) (local.get $j)))
+            (local.set $u (i32.const 0))
+            (block $uDone (loop $uLoop
+              (br_if $uDone (i32.gt_s (local.get $u) (local.get $t)))
+              (local.set $wv (v128.load32_splat (i32.add (local.get $row) (i32.shl (local.get $u) (i32.const 2)))))
+              (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $wv) (v128.load offset=0 (local.get $bu)))))
+              (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $wv) (v128.load offset=16 (local.get $bu)))))
+              (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $wv) (v128.load offset=32 (local.get $bu)))))
+              (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $wv) (v128.load offset=48 (local.get $bu)))))
+              (local.set $bu (i32.add (local.get $bu) (i32.shl (local.get $ldb) (i32.const 2))))
+              (local.set $u (i32.add (local.get $u) (i32.const 1)))
+              (br $uLoop)))
+            (v128.store offset=0 (i32.add (local.get $ct) (local.get $j)) (local.get $a0))
+            (v128.store offset=16 (i32.add (local.get $ct) (local.get $j)) (local.get $a1))
+            (v128.store offset=32 (i32.add (local.get $ct) (local.get $j)) (local.get $a2))
+            (v128.store offset=48 (i32.add (local.get $ct) (local.get $j)) (local.get $a3))
+            (local.set $j (i32.add (local.get $j) (i32.const 64))))
+          (else
+            (local.set $a0 (v128.const f32x4 0 0 0 0))
+            (local.set $bu (i32.add (local.get $b) (local.get $j)))
+            (local.set $u (i32.const 0))
+            (block $u4Done (loop $u4Loop
+              (br_if $u4Done (i32.gt_s (local.get $u) (local.get $t)))
+              (local.set $a0 (f32x4.add (local.get $a0)
+                (f32x4.mul (v128.load32_splat (i32.add (local.get $row) (i32.shl (local.get $u) (i32.const 2)))) (v128.load (local.get $bu)))))
+              (local.set $bu (i32.add (local.get $bu) (i32.shl (local.get $ldb) (i32.const 2))))
+              (local.set $u (i32.add (local.get $u) (i32.const 1)))
+              (br $u4Loop)))
+            (v128.store (i32.add (local.get $ct) (local.get $j)) (local.get $a0))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))))
+        (br $cLoop)))
       (local.set $t (i32.add (local.get $t) (i32.const 1)))
       (br $tLoop))))
 
-  ;; c_u += w[t][u] * a_t  for every u <= t  (c accumulated: the transposed product wᵀ·a); strides lda, ldc
+;; c_u += sum over t >= u of w[t][u] * a_t  (c accumulated: the transposed product wᵀ·a); strides lda, ldc.
+  ;; u is the outer loop so each c_u's columns stay in registers, 16 at a time, then 4 at a time.
   (func (export "mixT") (param $w i32) (param $a i32) (param $lda i32) (param $c i32) (param $ldc i32) (param $T i32) (param $dh i32) (param $ld i32)
-    (local $t i32) (local $u i32) (local $j i32) (local $at i32) (local $cu i32) (local $row i32)
-    (local $rowLen i32) (local $wv v128)
+    (local $t i32) (local $u i32) (local $j i32) (local $cu i32) (local $at i32) (local $wp i32)
+    (local $rowLen i32) (local $wv v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
     (local.set $rowLen (i32.shl (local.get $dh) (i32.const 2)))
-    (block $tDone (loop $tLoop
-      (br_if $tDone (i32.ge_s (local.get $t) (local.get $T)))
-      (local.set $at (i32.add (local.get $a) (i32.shl (i32.mul (local.get $t) (local.get $lda)) (i32.const 2))))
-      (local.set $row (i32.add (local.get $w) (i32.shl (i32.mul (local.get $t) (local.get $ld)) (i32.const 2))))
-      (local.set $u (i32.const 0))
-      (block $uDone (loop $uLoop
-        (br_if $uDone (i32.gt_s (local.get $u) (local.get $t)))
-        (local.set $wv (f32x4.splat (f32.load (i32.add (local.get $row) (i32.shl (local.get $u) (i32.const 2))))))
-        (local.set $cu (i32.add (local.get $c) (i32.shl (i32.mul (local.get $u) (local.get $ldc)) (i32.const 2))))
-        (local.set $j (i32.const 0))
-        (block $jDone (loop $jLoop
-          (br_if $jDone (i32.ge_s (local.get $j) (local.get $rowLen)))
-          (v128.store (i32.add (local.get $cu) (local.get $j))
-            (f32x4.add (v128.load (i32.add (local.get $cu) (local.get $j)))
-              (f32x4.mul (local.get $wv) (v128.load (i32.add (local.get $at) (local.get $j))))))
-          (local.set $j (i32.add (local.get $j) (i32.const 16)))
-          (br $jLoop)))
-        (local.set $u (i32.add (local.get $u) (i32.const 1)))
-        (br $uLoop)))
-      (local.set $t (i32.add (local.get $t) (i32.const 1)))
-      (br $tLoop))))
+    (block $uDone (loop $uLoop
+      (br_if $uDone (i32.ge_s (local.get $u) (local.get $T)))
+      (local.set $cu (i32.add (local.get $c) (i32.shl (i32.mul (local.get $u) (local.get $ldc)) (i32.const 2))))
+      (local.set $j (i32.const 0))
+      (block $cDone (loop $cLoop
+        (br_if $cDone (i32.ge_s (local.get $j) (local.get $rowLen)))
+        ;; w[u][u], then down column u with stride ld; a_u, then a_t with stride lda
+        (local.set $wp (i32.add (local.get $w) (i32.shl (i32.add (i32.mul (local.get $u) (local.get $ld)) (local.get $u)) (i32.const 2))))
+        (local.set $at (i32.add (i32.add (local.get $a) (i32.shl (i32.mul (local.get $u) (local.get $lda)) (i32.const 2))) (local.get $j)))
+        (local.set $t (local.get $u))
+        (if (i32.le_s (i32.add (local.get $j) (i32.const 64)) (local.get $rowLen))
+          (then
+            (local.set $a0 (v128.load offset=0 (i32.add (local.get $cu) (local.get $j))))
+            (local.set $a1 (v128.load offset=16 (i32.add (local.get $cu) (local.get $j))))
+            (local.set $a2 (v128.load offset=32 (i32.add (local.get $cu) (local.get $j))))
+            (local.set $a3 (v128.load offset=48 (i32.add (local.get $cu) (local.get $j))))
+            (block $tDone (loop $tLoop
+              (br_if $tDone (i32.ge_s (local.get $t) (local.get $T)))
+              (local.set $wv (v128.load32_splat (local.get $wp)))
+              (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $wv) (v128.load offset=0 (local.get $at)))))
+              (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $wv) (v128.load offset=16 (local.get $at)))))
+              (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $wv) (v128.load offset=32 (local.get $at)))))
+              (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $wv) (v128.load offset=48 (local.get $at)))))
+              (local.set $wp (i32.add (local.get $wp) (i32.shl (local.get $ld) (i32.const 2))))
+              (local.set $at (i32.add (local.get $at) (i32.shl (local.get $lda) (i32.const 2))))
+              (local.set $t (i32.add (local.get $t) (i32.const 1)))
+              (br $tLoop)))
+            (v128.store offset=0 (i32.add (local.get $cu) (local.get $j)) (local.get $a0))
+            (v128.store offset=16 (i32.add (local.get $cu) (local.get $j)) (local.get $a1))
+            (v128.store offset=32 (i32.add (local.get $cu) (local.get $j)) (local.get $a2))
+            (v128.store offset=48 (i32.add (local.get $cu) (local.get $j)) (local.get $a3))
+            (local.set $j (i32.add (local.get $j) (i32.const 64))))
+          (else
+            (local.set $a0 (v128.load (i32.add (local.get $cu) (local.get $j))))
+            (block $t4Done (loop $t4Loop
+              (br_if $t4Done (i32.ge_s (local.get $t) (local.get $T)))
+              (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load32_splat (local.get $wp)) (v128.load (local.get $at)))))
+              (local.set $wp (i32.add (local.get $wp) (i32.shl (local.get $ld) (i32.const 2))))
+              (local.set $at (i32.add (local.get $at) (i32.shl (local.get $lda) (i32.const 2))))
+              (local.set $t (i32.add (local.get $t) (i32.const 1)))
+              (br $t4Loop)))
+            (v128.store (i32.add (local.get $cu) (local.get $j)) (local.get $a0))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))))
+        (br $cLoop)))
+      (local.set $u (i32.add (local.get $u) (i32.const 1)))
+      (br $uLoop))))
 
   ;; GELU (tanh approximation) of n floats (n a multiple of 4); also stores tanh(c·(x + 0.044715·x³)) for the
   ;; backward pass. tanh(z) = 1 − 2 / (exp(2z) + 1).
