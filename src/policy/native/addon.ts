@@ -95,9 +95,12 @@ function tryLoad(): NativeAvailability {
     if (!libtorchInstalled()) return { available: false, reason: `libtorch is not installed (${INSTALL_HINT}, then node scripts/build-native.mjs)` };
     return { available: false, reason: `libtorch is installed but the addon is not built (${path} is missing): run node scripts/build-native.mjs` };
   }
-  // OpenBLAS reads this when it is loaded with the addon; torch does not bound OpenBLAS's own threads, and the
-  // model also pins OpenBLAS to one thread, but this keeps it from starting a thread pool it never uses.
+  // Both are read when the addon's libraries load. OpenBLAS: torch does not bound OpenBLAS's own threads (the model
+  // also pins it to one), and this keeps it from starting a pool it never uses. OpenMP (torch's intra-op threads):
+  // spinning idle threads made 2-thread training 3-5x slower on a busy 2-core machine (2.4-4.1 s/step instead of
+  // 0.7-0.9 s); sleeping ones cost little when the machine is idle. Either can be overridden from the environment.
   process.env.OPENBLAS_NUM_THREADS ??= '1';
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
   try {
     const binding = createRequire(import.meta.url)(path) as NativeBinding;
     return { available: true, binding, path };
