@@ -33,34 +33,59 @@
       (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
       (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
 
-  ;; s[t][u] = scale · (a_t . b_u)  for u <= t; rows a_t, b_u of dh floats at row strides lda, ldb (floats)
+;; s[t][u] = scale · (a_t . b_u)  for u <= t; rows a_t, b_u of dh floats at row strides lda, ldb (floats).
+  ;; Four u at a time share each load of a_t (their four sums are reduced together with shuffles), then one at a time.
   (func (export "scores") (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32) (param $s i32) (param $T i32) (param $dh i32) (param $ld i32) (param $scale f32)
-    (local $t i32) (local $u i32) (local $j i32) (local $at i32) (local $bu i32) (local $row i32)
-    (local $rowLen i32) (local $acc v128)
+    (local $t i32) (local $u i32) (local $j i32) (local $at i32) (local $bu i32) (local $row i32) (local $bstep i32)
+    (local $b1 i32) (local $b2 i32) (local $b3 i32)
+    (local $rowLen i32) (local $acc v128) (local $qv v128) (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
+    (local $x01 v128) (local $x23 v128)
     (local.set $rowLen (i32.shl (local.get $dh) (i32.const 2)))
+    (local.set $bstep (i32.shl (local.get $ldb) (i32.const 2)))
     (block $tDone (loop $tLoop
       (br_if $tDone (i32.ge_s (local.get $t) (local.get $T)))
       (local.set $at (i32.add (local.get $a) (i32.shl (i32.mul (local.get $t) (local.get $lda)) (i32.const 2))))
       (local.set $row (i32.add (local.get $s) (i32.shl (i32.mul (local.get $t) (local.get $ld)) (i32.const 2))))
       (local.set $u (i32.const 0))
+      (block $u4Done (loop $u4Loop
+        (br_if $u4Done (i32.gt_s (i32.add (local.get $u) (i32.const 3)) (local.get $t)))
+        (local.set $bu (i32.add (local.get $b) (i32.mul (local.get $u) (local.get $bstep))))
+        (local.set $b1 (i32.add (local.get $bu) (local.get $bstep)))
+        (local.set $b2 (i32.add (local.get $b1) (local.get $bstep)))
+        (local.set $b3 (i32.add (local.get $b2) (local.get $bstep)))
+        (local.set $c0 (v128.const f32x4 0 0 0 0))
+        (local.set $c1 (v128.const f32x4 0 0 0 0))
+        (local.set $c2 (v128.const f32x4 0 0 0 0))
+        (local.set $c3 (v128.const f32x4 0 0 0 0))
+        (local.set $j (i32.const 0))
+        (block $j4Done (loop $j4Loop
+          (br_if $j4Done (i32.ge_s (local.get $j) (local.get $rowLen)))
+          (local.set $qv (v128.load (i32.add (local.get $at) (local.get $j))))
+          (local.set $c0 (f32x4.add (local.get $c0) (f32x4.mul (local.get $qv) (v128.load (i32.add (local.get $bu) (local.get $j))))))
+          (local.set $c1 (f32x4.add (local.get $c1) (f32x4.mul (local.get $qv) (v128.load (i32.add (local.get $b1) (local.get $j))))))
+          (local.set $c2 (f32x4.add (local.get $c2) (f32x4.mul (local.get $qv) (v128.load (i32.add (local.get $b2) (local.get $j))))))
+          (local.set $c3 (f32x4.add (local.get $c3) (f32x4.mul (local.get $qv) (v128.load (i32.add (local.get $b3) (local.get $j))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 16)))
+          (br $j4Loop)))
+        ;; (c0, c1, c2, c3) -> (sum c0, sum c1, sum c2, sum c3)
+        (local.set $x01 (f32x4.add
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $c0) (local.get $c1))
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $c0) (local.get $c1))))
+        (local.set $x23 (f32x4.add
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $c2) (local.get $c3))
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $c2) (local.get $c3))))
+        (v128.store (i32.add (local.get $row) (i32.shl (local.get $u) (i32.const 2)))
+          (f32x4.mul (f32x4.splat (local.get $scale))
+            (f32x4.add
+              (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $x01) (local.get $x23))
+              (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $x01) (local.get $x23)))))
+        (local.set $u (i32.add (local.get $u) (i32.const 4)))
+        (br $u4Loop)))
       (block $uDone (loop $uLoop
         (br_if $uDone (i32.gt_s (local.get $u) (local.get $t)))
-        (local.set $bu (i32.add (local.get $b) (i32.shl (i32.mul (local.get $u) (local.get $ldb)) (i32.const 2))))
+        (local.set $bu (i32.add (local.get $b) (i32.mul (local.get $u) (local.get $bstep))))
         (local.set $acc (v128.const f32x4 0 0 0 0))
         (local.set $j (i32.const 0))
-        ;; 16 floats per iteration while they last (two independent sums), then 4 at a time
-        (block $j16Done (loop $j16Loop
-          (br_if $j16Done (i32.gt_s (i32.add (local.get $j) (i32.const 64)) (local.get $rowLen)))
-          (local.set $acc (f32x4.add (local.get $acc)
-            (f32x4.add
-              (f32x4.add
-                (f32x4.mul (v128.load offset=0 (i32.add (local.get $at) (local.get $j))) (v128.load offset=0 (i32.add (local.get $bu) (local.get $j))))
-                (f32x4.mul (v128.load offset=16 (i32.add (local.get $at) (local.get $j))) (v128.load offset=16 (i32.add (local.get $bu) (local.get $j)))))
-              (f32x4.add
-                (f32x4.mul (v128.load offset=32 (i32.add (local.get $at) (local.get $j))) (v128.load offset=32 (i32.add (local.get $bu) (local.get $j))))
-                (f32x4.mul (v128.load offset=48 (i32.add (local.get $at) (local.get $j))) (v128.load offset=48 (i32.add (local.get $bu) (local.get $j))))))))
-          (local.set $j (i32.add (local.get $j) (i32.const 64)))
-          (br $j16Loop)))
         (block $jDone (loop $jLoop
           (br_if $jDone (i32.ge_s (local.get $j) (local.get $rowLen)))
           (local.set $acc (f32x4.add (local.get $acc)
@@ -68,10 +93,7 @@
           (local.set $j (i32.add (local.get $j) (i32.const 16)))
           (br $jLoop)))
         (f32.store (i32.add (local.get $row) (i32.shl (local.get $u) (i32.const 2)))
-          (f32.mul (local.get $scale)
-            (f32.add
-              (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
-              (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc))))))
+          (f32.mul (local.get $scale) (call $hsum (local.get $acc))))
         (local.set $u (i32.add (local.get $u) (i32.const 1)))
         (br $uLoop)))
       (local.set $t (i32.add (local.get $t) (i32.const 1)))
