@@ -11,7 +11,7 @@ import { withRatio } from './types.js';
 /**
  * Training and generation throughput of each local policy back end on the benchmark shape (issue 4: GPT,
  * vocab 512, d 128, 4 layers, 4 heads, context 256, batch 8; 0.89M parameters), each against PyTorch + OpenBLAS
- * on the same shape with the same thread count, measured in the same run (bench/pytorch-baseline.ts).
+ * on the same shape with the same thread count, measured right after it in the same run (bench/pytorch-baseline.ts).
  *
  * - training tok/s: forwardBackward on batch × context tokens with a given ∂L/∂logp, then optimStep (AdamW,
  *   clip 1.0); tokens per step = batch × context, as in bench/pytorch_gpt.py.
@@ -90,13 +90,11 @@ export const policyBench: Bench = {
   description: 'local policy back ends: training and generation tok/s on the issue-4 shape vs PyTorch + OpenBLAS (same threads, same run)',
   async run(log) {
     const results: BenchResult[] = [];
-    const baselines = new Map<number, PytorchBaselineResult>();
+    // The baseline runs right after each back end, not once per thread count: the machine may be shared, and
+    // its load changes within minutes, so adjacent measurements give the fairest ratio.
     const baselineFor = async (threads: number): Promise<PytorchBaselineResult> => {
-      if (!baselines.has(threads)) {
-        log(`  pytorch baseline, ${threads} thread(s)`);
-        baselines.set(threads, await runPytorchBaseline({ ...BENCH_SHAPE, batch: BATCH, threads, steps: 10, warmupSteps: 2, promptLength: PROMPT_LEN, genTokens: GEN_TOKENS }, log));
-      }
-      return baselines.get(threads)!;
+      log(`  pytorch baseline, ${threads} thread(s)`);
+      return runPytorchBaseline({ ...BENCH_SHAPE, batch: BATCH, threads, steps: 10, warmupSteps: 2, promptLength: PROMPT_LEN, genTokens: GEN_TOKENS }, log);
     };
     for (const backend of policyBackends) {
       const id = `${backend.name}-${backend.threads}t`;
