@@ -44,10 +44,12 @@ class WorkerEngine {
       if (msg.ok) p.resolve(msg.result);
       else p.reject(new Error(`tfjs worker: ${msg.error}`));
     });
-    worker.on('error', (e) => {
+    const failAll = (e: Error) => {
       for (const p of this.pending.values()) p.reject(e);
       this.pending.clear();
-    });
+    };
+    worker.on('error', failAll);
+    worker.on('exit', (code) => failAll(new Error(`tfjs worker exited with code ${code}`)));
   }
 
   static start(init: WorkerInit): Promise<WorkerEngine> {
@@ -159,8 +161,14 @@ export class TfjsLearner implements Learner {
   private async sharded<T>(sizes: readonly number[], run: (engine: 'local' | WorkerEngine, range: [number, number]) => Promise<T[]> | T[]): Promise<T[]> {
     const ranges = splitBySize(sizes, this.threads);
     if (ranges.length === 0) return [];
-    const remote = ranges.slice(1).map((r, i) => run(this.workers[i]!, r));
-    const mine = await run('local', ranges[0]!);
+    const remote = ranges.slice(1).map((r, i) => Promise.resolve(run(this.workers[i]!, r)));
+    let mine: T[];
+    try {
+      mine = await run('local', ranges[0]!);
+    } catch (e) {
+      await Promise.allSettled(remote); // let the workers finish before reporting, so no rejection goes unhandled
+      throw e;
+    }
     return [...mine, ...(await Promise.all(remote)).flat()];
   }
 
