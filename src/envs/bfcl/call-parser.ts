@@ -35,6 +35,9 @@ function syntaxError(message: string): PyException {
 
 const NAME_START = /[A-Za-z_\u00c0-\uffff]/;
 const NAME_CHAR = /[A-Za-z0-9_\u00c0-\uffff]/;
+const STRING_START = /([rRuU]?)(?:'''|"""|'|")/y;
+const NUMBER =
+  /(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|(?:\d(?:_?\d)*)?\.\d(?:_?\d)*(?:[eE][+-]?\d(?:_?\d)*)?|\d(?:_?\d)*\.?(?:[eE][+-]?\d(?:_?\d)*)?)/y;
 const OPS = ['//', '**', '(', ')', '[', ']', '{', '}', ',', ':', '=', '.', '+', '-', '*', '/', '%'];
 
 function tokenize(src: string): Token[] {
@@ -61,7 +64,8 @@ function tokenize(src: string): Token[] {
       i = nl < 0 ? src.length : nl;
       continue;
     }
-    const strMatch = /^([rRuU]?)(?:'''|"""|'|")/.exec(src.slice(i, i + 4));
+    STRING_START.lastIndex = i;
+    const strMatch = STRING_START.exec(src);
     if (strMatch) {
       const prefix = strMatch[1]!;
       const quote = src.startsWith(prefix + "'''", i) ? "'''" : src.startsWith(prefix + '"""', i) ? '"""' : src[i + prefix.length]!;
@@ -72,10 +76,9 @@ function tokenize(src: string): Token[] {
       i = end;
       continue;
     }
-    const num = /^(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|(?:\d(?:_?\d)*)?\.\d(?:_?\d)*(?:[eE][+-]?\d(?:_?\d)*)?|\d(?:_?\d)*\.?(?:[eE][+-]?\d(?:_?\d)*)?)/.exec(
-      src.slice(i),
-    );
-    if (num && num[0].length > 0 && /[0-9.]/.test(c) && !(c === '.' && !/\d/.test(src[i + 1] ?? ''))) {
+    NUMBER.lastIndex = i;
+    const num = /[0-9.]/.test(c) ? NUMBER.exec(src) : null;
+    if (num && num[0].length > 0 && !(c === '.' && !/\d/.test(src[i + 1] ?? ''))) {
       const text = num[0];
       if (/[jJ]/.test(src[i + text.length] ?? '')) throw syntaxError('complex numbers are not supported');
       if (NAME_CHAR.test(src[i + text.length] ?? '')) throw syntaxError('invalid decimal literal');

@@ -129,7 +129,7 @@ function hashKey(key: PyValue): string {
   if (typeof key === 'boolean') return key ? 'i1' : 'i0';
   if (typeof key === 'number') {
     if (Number.isInteger(key)) return 'i' + BigInt(key).toString();
-    return 'f' + floatRepr(key);
+    return 'f' + String(key); // unique per value: JS strings of doubles round-trip
   }
   if (key === null) return 'n';
   if (key instanceof PyTuple) return 't(' + key.items.map(hashKey).join(',') + ')';
@@ -293,6 +293,12 @@ export function floatRepr(x: number): string {
   if (x === Infinity) return 'inf';
   if (x === -Infinity) return '-inf';
   if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  const abs = Math.abs(x);
+  if (abs >= 1e-4 && abs < 1e16) {
+    // Both languages write this range positionally with the same shortest digits; JS drops the ".0".
+    const s = String(x);
+    return s.includes('.') ? s : s + '.0';
+  }
   const sign = x < 0 ? '-' : '';
   const [mantissa, exponent = '0'] = String(Math.abs(x)).split('e');
   const [intPart, fracPart = ''] = mantissa!.split('.');
@@ -367,7 +373,10 @@ export function pyStr(v: PyValue): string {
 }
 
 /** A JSON string literal as Python's json.dumps writes it (ensure_ascii=True). */
+const NEEDS_ESCAPE = /["\\\x00-\x1f\x7f-\uffff]/;
+
 export function jsonString(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return `"${s}"`;
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
