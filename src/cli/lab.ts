@@ -113,6 +113,7 @@ interface SuiteFlags {
   policies: string[];
   instances: string[];
   random: number;
+  hard: number;
   optimizers: string[];
   seeds: number;
   group: number;
@@ -139,7 +140,8 @@ export function registerLabSuite(lab: Command): void {
     .addOption(new Option('--algos <list>', 'comma-separated lab algorithms, NAME or NAME@EPOCHS').argParser(list).default(d.algos, `the ${d.algos.length} listed below`))
     .addOption(new Option('--policies <list>', 'comma-separated parameterisations').argParser(list).default(d.policies, d.policies.join(',')))
     .addOption(new Option('--instances <list>', 'comma-separated shipped instance names').argParser(list).default(d.instances, 'all of lab/instances'))
-    .option('--random <n>', 'seeded random instances added to the shipped ones', integer('--random'), d.random)
+    .option('--random <n>', 'seeded random instances of the shipped size (random-1001, ...) added to the shipped ones', integer('--random'), d.random)
+    .option('--hard <n>', 'seeded random instances of a harder family (hard-2001, ...: up to 4 turns and 4 values, decoys up to 0.8, biased start)', integer('--hard'), d.hard)
     .addOption(
       new Option('--optimizers <list>', 'comma-separated OPTIMIZER@LR, each run in exact mode; the first also in sampled mode').argParser(list).default(d.optimizers, d.optimizers.join(',')),
     )

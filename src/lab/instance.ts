@@ -10,8 +10,8 @@ import { parseConfig } from '../core/config.js';
  * Format: lab/instances/README.md.
  */
 const turnSchema = z.strictObject({
-  vocab: z.number().int().min(2).max(16),
-  length: z.number().int().min(1).max(4),
+  vocab: z.number().int().min(2).max(256),
+  length: z.number().int().min(1).max(8),
 });
 
 const initSchema = z.union([
@@ -22,7 +22,7 @@ const initSchema = z.union([
 export const instanceSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
-  turns: z.array(turnSchema).min(1).max(8),
+  turns: z.array(turnSchema).min(1).max(16),
   reward: z.array(z.number().finite()),
   /** `bernoulli`: rewards are success probabilities; a sampled episode pays 1 or 0 (exact mode uses the mean). */
   noise: z.literal('bernoulli').optional(),

@@ -26,11 +26,12 @@ export interface LabRunOptions {
 }
 
 /**
- * The lab's defaults, the same for every algorithm and instance (never tuned per instance): Adam at lr 0.1 for
- * 200 iterations, exact mode unless asked, G = 8 rollouts per iteration in sampled mode, each algorithm's own
- * epochs.
+ * The lab's defaults, the same for every algorithm and instance (never tuned per instance): Adam at lr 0.05 for
+ * 300 iterations, exact mode unless asked, G = 8 rollouts per iteration in sampled mode, each algorithm's own
+ * epochs. Chosen over Adam 0.1 × 200 and SGD (docs/lab.md, "Defaults"): the same shipped and random instances
+ * reach the optimum, and on harder random instances it misses fewer and never drops.
  */
-export const LAB_DEFAULTS = { policy: 'tabular', iters: 200, lr: 0.1, optimizer: 'adam', group: 8, seed: 0 } as const;
+export const LAB_DEFAULTS = { policy: 'tabular', iters: 300, lr: 0.05, optimizer: 'adam', group: 8, seed: 0 } as const;
 
 /** An iteration's J counts as a drop (a violation of monotonic improvement) when J(k+1) < J(k) − this. */
 export const VIOLATION_TOLERANCE = 1e-9;

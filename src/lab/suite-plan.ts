@@ -8,7 +8,7 @@ import { loadInstance } from './instance.js';
 import type { OptimizerName } from './optimizer.js';
 import { OPTIMIZERS } from './optimizer.js';
 import { parsePolicySpec } from './parameterisation.js';
-import { randomInstanceSpec } from './random-instance.js';
+import { hardInstanceSpec, randomInstanceSpec } from './random-instance.js';
 
 /**
  * What `seeupo lab suite` runs: algorithms × parameterisations × instances × settings, where a setting is
@@ -18,8 +18,10 @@ export interface SuiteOptions {
   /** Entries `name` or `name@E` (E epochs per update phase). */
   algos: string[];
   policies: string[];
-  /** Seeded random instances added to the shipped ones. */
+  /** Seeded random instances (shipped size) added to the shipped ones. */
   random: number;
+  /** Seeded random instances of the harder family added too. */
+  hard: number;
   /** Entries `optimizer@lr`; each runs in exact mode, the first also in sampled mode. */
   optimizers: string[];
   /** Seeds of sampled mode (0 turns sampled mode off). */
@@ -53,6 +55,7 @@ export const DEFAULT_SUITE: SuiteOptions = {
   ],
   policies: ['tabular', 'per-turn', 'linear:8'],
   random: 3,
+  hard: 0,
   optimizers: ['adam@0.1', 'sgd@1'],
   seeds: 2,
   group: 8,
@@ -62,6 +65,7 @@ export const DEFAULT_SUITE: SuiteOptions = {
 
 /** Seeds of the suite's random instances (fixed, so the report is reproducible). */
 export const SUITE_RANDOM_SEEDS_FROM = 1001;
+export const SUITE_HARD_SEEDS_FROM = 2001;
 
 export interface SuiteAlgo {
   label: string;
@@ -122,7 +126,8 @@ export function suiteInstances(o: SuiteOptions): InstanceSpec[] {
     shipped = shipped.filter((s) => o.instances.includes(s.name));
   }
   const random = Array.from({ length: o.random }, (_, i) => randomInstanceSpec(SUITE_RANDOM_SEEDS_FROM + i));
-  return [...shipped, ...random];
+  const hard = Array.from({ length: o.hard }, (_, i) => hardInstanceSpec(SUITE_HARD_SEEDS_FROM + i));
+  return [...shipped, ...random, ...hard];
 }
 
 export function suiteSettings(o: SuiteOptions): SuiteSetting[] {
@@ -137,6 +142,7 @@ export function suiteSettings(o: SuiteOptions): SuiteSetting[] {
 export function planSuite(o: SuiteOptions): SuiteJob[] {
   if (!(Number.isInteger(o.iters) && o.iters >= 1)) throw new UserError(`--iters must be a positive integer, got ${o.iters}`);
   if (!(Number.isInteger(o.random) && o.random >= 0)) throw new UserError(`--random must be a non-negative integer, got ${o.random}`);
+  if (!(Number.isInteger(o.hard) && o.hard >= 0)) throw new UserError(`--hard must be a non-negative integer, got ${o.hard}`);
   if (!(Number.isInteger(o.seeds) && o.seeds >= 0)) throw new UserError(`--seeds must be a non-negative integer, got ${o.seeds}`);
   if (!(Number.isInteger(o.group) && o.group >= 1)) throw new UserError(`--group must be a positive integer, got ${o.group}`);
   const algos = o.algos.map(parseSuiteAlgo);

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../../src/core/errors.js';
 import { actionTokens, jointToActions, loadInstance, parseInstance } from '../../src/lab/instance.js';
-import { randomInstance, randomInstanceSpec } from '../../src/lab/random-instance.js';
+import { hardInstanceSpec, randomInstance, randomInstanceSpec } from '../../src/lab/random-instance.js';
+import { makeInstance } from '../../src/lab/instance.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'seeupo-lab-'));
 function writeInstance(name: string, body: string): string {
@@ -74,5 +75,16 @@ test('random instances are seeded, valid and of the shipped size', () => {
     assert.ok(inst.jointCount <= 81 && inst.turnCount >= 2 && inst.turnCount <= 3);
     assert.equal(inst.optimum, 1);
     assert.equal(inst.reward.filter((r) => r === 1).length, 1);
+  }
+});
+
+test('hard random instances are seeded, valid, at most 100 joint actions with a biased start', () => {
+  assert.deepEqual(hardInstanceSpec(7), hardInstanceSpec(7));
+  for (let s = 0; s < 20; s++) {
+    const inst = makeInstance(hardInstanceSpec(s));
+    assert.ok(inst.jointCount <= 100 && inst.turnCount >= 2 && inst.turnCount <= 4, inst.name);
+    assert.equal(inst.optimum, 1);
+    assert.ok(inst.reward.every((r) => r === 1 || (r >= 0 && r < 0.8)));
+    assert.ok('logitBias' in hardInstanceSpec(s).init);
   }
 });

@@ -25,6 +25,9 @@ test('suite plan: algorithms × policies × instances × settings, with NAME@EPO
   const jobs = planSuite(tiny);
   // 2 algorithms × 2 policies × (1 shipped + 1 random) instances × (2 exact + 1 sampled seed) settings
   assert.equal(jobs.length, 2 * 2 * 2 * 3);
+  const withHard = planSuite({ ...tiny, hard: 2 });
+  assert.equal(withHard.length, 2 * 2 * 4 * 3);
+  assert.deepEqual([...new Set(withHard.map((j) => j.instance.name))], ['coordination-2x2', 'random-1001', 'hard-2001', 'hard-2002']);
   assert.deepEqual(parseSuiteAlgo('grpo@4'), { label: 'grpo@4', algo: 'grpo', epochs: 4 });
   assert.deepEqual(parseOptimizerEntry('sgd@0.5'), { optimizer: 'sgd', lr: 0.5 });
   assert.deepEqual(suiteSettings(tiny).map((s) => [s.label, s.exact, s.seed]), [
@@ -39,6 +42,7 @@ test('suite plan: algorithms × policies × instances × settings, with NAME@EPO
     [{ instances: ['missing'] }, /no shipped instance named missing/],
     [{ policies: ['mlp'] }, /unknown --policy/],
     [{ iters: 0 }, /--iters/],
+    [{ hard: -1 }, /--hard/],
   ];
   for (const [over, re] of cases) {
     assert.throws(() => planSuite({ ...tiny, ...over }), (e: unknown) => e instanceof UserError && re.test((e as Error).message), String(re));
