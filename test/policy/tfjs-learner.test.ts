@@ -229,6 +229,20 @@ test('bad inputs are UserErrors naming the problem; a checkpoint of another shap
   }
 });
 
+test('sequences with nothing scored give empty log-probs and a zero gradient', async () => {
+  const l = await TfjsLearner.create({ config: cfg, seed: 1, threads: 1 });
+  try {
+    const none = [{ tokens: Int32Array.of(3), responseStart: 1 }, { tokens: Int32Array.of(3, 4), responseStart: 2 }];
+    assert.deepEqual(await l.logprobs(none), [new Float32Array(0), new Float32Array(0)]);
+    assert.deepEqual(await l.forwardBackward(none, [new Float32Array(0), new Float32Array(0)]), [new Float32Array(0), new Float32Array(0)]);
+    assert.deepEqual(await l.optimStep({ lr: 0.1 }), { gradNorm: 0, skipped: false });
+    assert.deepEqual(await l.logprobs([]), []);
+    assert.deepEqual(await l.sample([], { maxTokens: 2, seed: 1 }), []);
+  } finally {
+    await l.dispose();
+  }
+});
+
 test('weight decay touches only matrix weights', async () => {
   // With zero gradients AdamW's update is 0, so only decay moves weights: matrices shrink by (1 − lr·wd).
   const l = await TfjsLearner.create({ config: cfg, seed: 2, threads: 1 });

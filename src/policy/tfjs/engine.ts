@@ -98,6 +98,10 @@ export class TfjsEngine {
       const seqs = batch.slice(a, b);
       const { tokens, B, T, rows, targets } = pack(seqs);
       const values = new Float32Array(rows.length);
+      if (rows.length === 0) {
+        out.push(...unpack(seqs, values)); // nothing scored (the products below do not accept empty operands)
+        continue;
+      }
       tf.tidy(() => {
         const p = new ParamView(this.layout, params);
         values.set(scoredLogprobs(p, transformer(this.config, p, tokens, B, T), rows, targets).dataSync());
@@ -116,6 +120,10 @@ export class TfjsEngine {
       const dy = new Float32Array(rows.length);
       for (let j = a, k = 0; j < b; k += dLdLogp[j]!.length, j++) dy.set(dLdLogp[j]!, k);
       const values = new Float32Array(rows.length);
+      if (rows.length === 0) {
+        out.push(...unpack(seqs, values)); // nothing scored: no log-probs, zero gradient
+        continue;
+      }
       tf.tidy(() => {
         const f = (...ps: tf.Tensor[]) => {
           const p = new ParamView(this.layout, ps);
