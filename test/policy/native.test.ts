@@ -279,3 +279,14 @@ test('native: bad batches are UserErrors naming the problem; empty batches are e
   await learner.dispose();
   await assert.rejects(learner.logprobs(batch), /disposed/);
 });
+
+test('native: errors inside the addon reject the call instead of aborting Node', { skip }, async () => {
+  const model = new (nativeBinding().Model)(config, 1, false);
+  await assert.rejects(model.logprobs(seq(1, 99), seq(2), seq(1)), /token id 99 is outside the vocabulary \[0, 13\)/);
+  await assert.rejects(model.setWeights({ 'wte.weight': new Float32Array(3) }), /expected \d+ arrays, got 1/);
+  await assert.rejects(model.forwardBackward(seq(1, 2), seq(2), seq(1), new Float32Array(5)), /dLdLogp has 5 values for 1 scored tokens/);
+  assert.throws(() => model.logprobs([1, 2] as unknown as Int32Array, seq(2), seq(1)), /tokens must be an Int32Array/);
+  // Still usable afterwards.
+  assert.equal((await model.logprobs(seq(1, 2), seq(2), seq(1))).length, 1);
+  await model.dispose();
+});
