@@ -4,7 +4,7 @@ import { PyDict, PyException, PyTuple, type PyValue } from './python/value.js';
  * Parser for the Python call strings the original executor `eval`s (`cd(folder='document')`,
  * `post_tweet(content="Hi", tags=['#a'], mentions=[])`). It never evaluates text as code: it accepts Python
  * expression syntax restricted to literals (str with escapes and implicit concatenation, int, float, True, False,
- * None, list, tuple, dict), unary +/-, the arithmetic operators + - * / // %, subscripts `x[i]` and calls of
+ * None, list, tuple, dict, set), unary +/-, the arithmetic operators + - * / // %, subscripts `x[i]` and calls of
  * (dotted) names, and builds a tree the executor evaluates. Syntax errors raise Python's SyntaxError text
  * (`"invalid syntax (<string>, line 1)"`), which the executor reports like the original does.
  */
@@ -16,6 +16,7 @@ export type Expr =
   | { readonly kind: 'call'; readonly callee: Expr; readonly args: readonly Expr[]; readonly keywords: ReadonlyArray<readonly [string, Expr]> }
   | { readonly kind: 'list'; readonly items: readonly Expr[] }
   | { readonly kind: 'tuple'; readonly items: readonly Expr[] }
+  | { readonly kind: 'set'; readonly items: readonly Expr[] }
   | { readonly kind: 'dict'; readonly entries: ReadonlyArray<readonly [Expr, Expr]> }
   | { readonly kind: 'unary'; readonly op: '-' | '+'; readonly operand: Expr }
   | { readonly kind: 'binary'; readonly op: BinaryOp; readonly left: Expr; readonly right: Expr };
@@ -50,9 +51,12 @@ function tokenize(src: string): Token[] {
       i++;
       continue;
     }
-    if (c === '\\' && (src[i + 1] === '\n' || src.startsWith('\r\n', i + 1))) {
-      i += src[i + 1] === '\n' ? 2 : 3;
-      continue;
+    if (c === '\\') {
+      if (src[i + 1] === '\n' || src.startsWith('\r\n', i + 1)) {
+        i += src[i + 1] === '\n' ? 2 : 3;
+        continue;
+      }
+      throw syntaxError('unexpected character after line continuation character');
     }
     if (c === '\n' || c === '\r') {
       // A newline outside brackets ends the expression: only trailing whitespace may follow.
@@ -350,7 +354,10 @@ class Parser {
       const entries: Array<readonly [Expr, Expr]> = [];
       while (!this.isOp('}')) {
         const k = this.expression();
-        if (!this.isOp(':')) throw syntaxError('set literals are not supported');
+        if (!this.isOp(':')) {
+          if (entries.length === 0) return this.setRest(k);
+          throw syntaxError('invalid syntax');
+        }
         this.i++;
         entries.push([k, this.expression()]);
         if (this.isOp(',')) this.i++;
@@ -360,6 +367,20 @@ class Parser {
       return { kind: 'dict', entries };
     }
     throw syntaxError('invalid syntax');
+  }
+
+  /** The rest of a set display `{a, b}` after its first item. */
+  private setRest(first: Expr): Expr {
+    const items = [first];
+    for (;;) {
+      if (this.isOp(',')) this.i++;
+      else if (!this.isOp('}')) throw syntaxError('invalid syntax. Perhaps you forgot a comma?');
+      if (this.isOp('}')) break;
+      if (this.isOp(':')) throw syntaxError('invalid syntax');
+      items.push(this.expression());
+    }
+    this.i++;
+    return { kind: 'set', items };
   }
 }
 

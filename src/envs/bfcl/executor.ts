@@ -6,6 +6,7 @@ import { pyAdd, pyFloorDiv, pyMod, pyMul, pyNeg, pySub, pyTrueDiv, isPyNum } fro
 import {
   PyDict,
   PyException,
+  PySet,
   PyTuple,
   attributeError,
   deepCopy,
@@ -112,6 +113,8 @@ export class ApiSession {
         return e.items.map((x) => this.evaluate(x));
       case 'tuple':
         return new PyTuple(e.items.map((x) => this.evaluate(x)));
+      case 'set':
+        return new PySet(e.items.map((x) => this.evaluate(x)));
       case 'dict': {
         const d = new PyDict();
         for (const [k, v] of e.entries) {
