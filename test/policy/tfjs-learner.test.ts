@@ -193,6 +193,9 @@ test('two threads (a worker) give the same log-probs, gradient norm and samples 
     assert.equal(two.threads, 2);
     const [l1, l2] = [await one.logprobs(data), await two.logprobs(data)];
     l1.forEach((row, i) => row.forEach((v, t) => assert.ok(Math.abs(v - l2[i]![t]!) < 1e-6)));
+    // Token arrays that are views into a larger buffer reach the worker intact.
+    const views = data.map((s) => ({ tokens: Int32Array.from([9, 9, ...s.tokens]).subarray(2), responseStart: s.responseStart }));
+    assert.deepEqual(await two.logprobs(views), l2);
     await one.forwardBackward(data, minusOne(data));
     await two.forwardBackward(data, minusOne(data));
     const [r1, r2] = [await one.optimStep({ lr: 0.01 }), await two.optimStep({ lr: 0.01 })];

@@ -179,7 +179,7 @@ export class TfjsLearner implements Learner {
     return this.sharded(batch.map((s) => s.tokens.length), (engine, [a, b]) =>
       engine === 'local'
         ? this.local.logprobs(batch.slice(a, b), version)
-        : (engine.call({ op: 'logprobs', batch: batch.slice(a, b), version }) as Promise<Float32Array[]>),
+        : (engine.call({ op: 'logprobs', batch: batch.slice(a, b).map(ownSequence), version }) as Promise<Float32Array[]>),
     );
   }
 
@@ -195,7 +195,7 @@ export class TfjsLearner implements Learner {
     return this.sharded(batch.map((s) => s.tokens.length), (engine, [a, b]) =>
       engine === 'local'
         ? this.local.forwardBackward(batch.slice(a, b), dLdLogp.slice(a, b), version)
-        : (engine.call({ op: 'forwardBackward', batch: batch.slice(a, b), dLdLogp: dLdLogp.slice(a, b), version }) as Promise<Float32Array[]>),
+        : (engine.call({ op: 'forwardBackward', batch: batch.slice(a, b).map(ownSequence), dLdLogp: dLdLogp.slice(a, b).map(own), version }) as Promise<Float32Array[]>),
     );
   }
 
@@ -243,7 +243,7 @@ export class TfjsLearner implements Learner {
     return this.sharded(prompts.map((p) => p.length + params.maxTokens), (engine, [a, b]) =>
       engine === 'local'
         ? this.local.sample(prompts.slice(a, b), params, a, version)
-        : (engine.call({ op: 'sample', prompts: prompts.slice(a, b), params, firstIndex: a, version }) as Promise<SampleOutput[]>),
+        : (engine.call({ op: 'sample', prompts: prompts.slice(a, b).map(own), params, firstIndex: a, version }) as Promise<SampleOutput[]>),
     );
   }
 
@@ -272,6 +272,18 @@ export class TfjsLearner implements Learner {
     this.local.dispose();
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
+}
+
+/**
+ * The array itself, or a copy when it is a view into a larger buffer: posting a view to a worker clones its whole
+ * underlying buffer.
+ */
+function own<A extends Int32Array | Float32Array>(a: A): A {
+  return a.byteLength === a.buffer.byteLength ? a : (a.slice() as A);
+}
+
+function ownSequence(s: ScoredSequence): ScoredSequence {
+  return { tokens: own(s.tokens), responseStart: s.responseStart };
 }
 
 function checkTokens(tokens: Int32Array, V: number, what: string): void {
