@@ -1,21 +1,20 @@
 /**
- * BFCL v4 multi-turn, ported from the original Python backend (gorilla commit 58f57e91): the eight API classes, the
- * call executor, the multi-turn checker, and an environment for training and evaluation.
+ * Public API of the BFCL v4 multi-turn port (gorilla commit 58f57e91): the environment for training and evaluation,
+ * the entries and the paper's split, the multi-turn checker, the call executor and the replay contract. Names are
+ * prefixed where they would be ambiguous in the package root.
  */
-export { BfclEnv, BFCL_MAX_STEPS_PER_TURN, HOLDOUT_USER_PROMPT, parseAssistant } from './env.js';
-export type { AssistantInput, BfclEnvOptions, BfclEvaluation, BfclReset, BfclStep } from './env.js';
-export { BFCL_CATEGORIES, baseSplit, findEntry, functionDocs, isBfclCategory, loadEntries } from './data.js';
-export type { BfclCategory, BfclEntry, BfclMessage, FunctionDoc } from './data.js';
-export { multiTurnCheck, isEmptyTurn, isLongContextEntry } from './checker.js';
-export type { CheckableEntry, CheckerErrorType, CheckerOptions, CheckerVerdict, TurnVerdict } from './checker.js';
-export { ApiSession } from './executor.js';
-export type { SessionOptions } from './executor.js';
-export { entriesById, parseReplayLine, replay } from './replay.js';
-export type { ReplayInput, ReplayOutput } from './replay.js';
-export { allCategoryStats, categoryStats } from './stats.js';
-export type { CategoryStats, Distribution } from './stats.js';
-export { entryFunctionDocs, openAiTool } from './tools.js';
-export type { OpenAiTool } from './tools.js';
-export { API_CLASSES } from './apis/index.js';
-export { GOLDEN_DATE, fixedClock } from './apis/contract.js';
-export type { ApiClass, ApiContext, ApiInstance, Clock } from './apis/contract.js';
+export { BfclEnv, BFCL_MAX_STEPS_PER_TURN } from './env.js';
+export type { AssistantInput as BfclAssistantInput, BfclEnvOptions, BfclEvaluation, BfclReset, BfclStep } from './env.js';
+export { BFCL_CATEGORIES, baseSplit as bfclBaseSplit, findEntry as findBfclEntry, loadEntries as loadBfclEntries } from './data.js';
+export type { BfclCategory, BfclEntry } from './data.js';
+export { multiTurnCheck as bfclMultiTurnCheck } from './checker.js';
+export type { CheckerErrorType as BfclErrorType, CheckerVerdict as BfclVerdict, TurnVerdict as BfclTurnVerdict } from './checker.js';
+export { ApiSession as BfclApiSession } from './executor.js';
+export { replay as bfclReplay } from './replay.js';
+export type { ReplayInput as BfclReplayInput, ReplayOutput as BfclReplayOutput } from './replay.js';
+export { allCategoryStats as bfclCategoryStats } from './stats.js';
+export type { CategoryStats as BfclCategoryStats } from './stats.js';
+export type { OpenAiTool as BfclTool } from './tools.js';
+export { API_CLASSES as BFCL_API_CLASSES } from './apis/index.js';
+export { GOLDEN_DATE as BFCL_GOLDEN_DATE, fixedClock as bfclFixedClock } from './apis/contract.js';
+export type { Clock as BfclClock } from './apis/contract.js';
