@@ -17,8 +17,6 @@ export class LabPort implements PolicyPort {
   private readonly grad: Float64Array;
   private policyCache: SoftmaxPolicy | null = null;
   private readonly reference: SoftmaxPolicy;
-  /** Optimizer steps taken (skipped ones excluded). */
-  steps = 0;
   /** Decision node of each response token, per turn object (the core asks for the same turns several times). */
   private readonly nodeCache = new WeakMap<Turn, Int32Array>();
 
@@ -101,7 +99,6 @@ export class LabPort implements PolicyPort {
     if (!skipped) {
       this.optimizer.apply(this.theta, this.grad);
       this.policyCache = null;
-      this.steps++;
     }
     this.grad.fill(0);
     return { skipped, gradNorm };
