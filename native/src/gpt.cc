@@ -415,15 +415,16 @@ struct Gpt::Impl {
     const int64_t T = std::min(C, Lp + o.maxTokens);
 
     // Prefill all prompts at once (right-padded); the padding's keys and values sit beyond each prompt's length,
-    // where the decode mask hides them until they are overwritten.
+    // where the decode mask hides them until they are overwritten. Caches are [rows·H, T, hd], so the first `span`
+    // positions of every (row, head) are a strided view the batched matmuls read without copying.
     std::vector<Tensor> keys, values;
     Tensor h = hidden(padded(tokens, lengths, Lp, 0), &keys, &values).reshape({P * Lp, d});
     std::vector<Tensor> kCache, vCache;
     for (size_t l = 0; l < layers.size(); l++) {
-      kCache.push_back(torch::zeros({P, H, T, hd}, torch::dtype(dtype)));
-      vCache.push_back(torch::zeros({P, H, T, hd}, torch::dtype(dtype)));
-      kCache[l].narrow(2, 0, Lp).copy_(keys[l]);
-      vCache[l].narrow(2, 0, Lp).copy_(values[l]);
+      kCache.push_back(torch::zeros({P * H, T, hd}, torch::dtype(dtype)));
+      vCache.push_back(torch::zeros({P * H, T, hd}, torch::dtype(dtype)));
+      kCache[l].view({P, H, T, hd}).narrow(2, 0, Lp).copy_(keys[l]);
+      vCache[l].view({P, H, T, hd}).narrow(2, 0, Lp).copy_(values[l]);
     }
     std::vector<int64_t> lastRows(P);
     for (int64_t b = 0; b < P; b++) lastRows[b] = b * Lp + lengths[b] - 1;
@@ -433,67 +434,77 @@ struct Gpt::Impl {
     std::vector<std::vector<int32_t>> gen(P);
     std::vector<std::vector<float>> genLogp(P);
     std::vector<int64_t> len(lengths.begin(), lengths.end());
-    std::vector<uint8_t> active(P, 1), stopped(P, 0);
+    std::vector<uint8_t> stopped(P, 0);
     std::vector<Rng> rngs;
     for (size_t b = 0; b < lengths.size(); b++) {
       rngs.emplace_back(o.rngStates[4 * b], o.rngStates[4 * b + 1], o.rngStates[4 * b + 2], o.rngStates[4 * b + 3]);
     }
     std::vector<double> probs(V);
     std::vector<int32_t> order(V);
-    std::vector<int64_t> nextTok(P, 0), pos(P, 0);
+    // rows[r]: the prompt that cache row r (and logits row r) belongs to; finished prompts leave the batch.
+    std::vector<int64_t> rows(P);
+    std::iota(rows.begin(), rows.end(), 0);
+    auto hasRoom = [&](int64_t b) { return static_cast<int64_t>(gen[b].size()) < o.maxTokens && len[b] < C; };
     for (;;) {
       Tensor host = logits.to(torch::kFloat64).contiguous();
       const double* data = host.data_ptr<double>();
-      bool any = false;
-      for (int64_t b = 0; b < P; b++) {
-        if (!active[b]) continue;
-        if (static_cast<int64_t>(gen[b].size()) >= o.maxTokens || len[b] >= C) {
-          active[b] = 0;
-          continue;
-        }
-        auto [tok, logp] = draw(data + b * V, o, rngs[b], probs, order);
+      std::vector<int64_t> keep;  // cache rows that go on
+      for (size_t r = 0; r < rows.size(); r++) {
+        const int64_t b = rows[r];
+        if (!hasRoom(b)) continue;
+        auto [tok, logp] = draw(data + r * V, o, rngs[b], probs, order);
         gen[b].push_back(tok);
         genLogp[b].push_back(static_cast<float>(logp));
         len[b] += 1;
-        nextTok[b] = tok;
         if (std::find(o.stopTokens.begin(), o.stopTokens.end(), tok) != o.stopTokens.end()) {
-          active[b] = 0;
           stopped[b] = 1;
-        } else if (static_cast<int64_t>(gen[b].size()) >= o.maxTokens || len[b] >= C) {
-          active[b] = 0;
+        } else if (hasRoom(b)) {
+          keep.push_back(static_cast<int64_t>(r));
         }
-        any = any || active[b];
       }
-      if (!any) break;
-      // Decode one position for every row; finished rows compute garbage that is never read.
+      if (keep.empty()) break;
+      const int64_t A = static_cast<int64_t>(keep.size());
+      if (A < static_cast<int64_t>(rows.size())) {
+        std::vector<int64_t> keepHeads;
+        std::vector<int64_t> kept;
+        for (int64_t r : keep) {
+          kept.push_back(rows[r]);
+          for (int64_t hh = 0; hh < H; hh++) keepHeads.push_back(r * H + hh);
+        }
+        Tensor idx = torch::tensor(keepHeads, torch::kInt64);
+        for (size_t l = 0; l < layers.size(); l++) {
+          kCache[l] = kCache[l].index_select(0, idx);
+          vCache[l] = vCache[l].index_select(0, idx);
+        }
+        rows = kept;
+      }
+      // Decode the newest token of every row still going, each at its own position.
+      std::vector<int64_t> tokVec(A), posVec(A);
       int64_t span = 0;
-      for (int64_t b = 0; b < P; b++) {
-        pos[b] = std::min(len[b] - 1, T - 1);
-        span = std::max(span, pos[b] + 1);
+      for (int64_t r = 0; r < A; r++) {
+        tokVec[r] = gen[rows[r]].back();
+        posVec[r] = len[rows[r]] - 1;
+        span = std::max(span, posVec[r] + 1);
       }
-      Tensor tok = torch::tensor(nextTok, torch::kInt64);
-      Tensor posT = torch::tensor(pos, torch::kInt64);
-      Tensor x = (torch::embedding(wte, tok) + wpe.index_select(0, posT)).view({P, 1, d});
-      Tensor writeAt = posT.view({P, 1, 1, 1}).expand({P, H, 1, hd});
-      Tensor mask = torch::zeros({P, 1, 1, span}, torch::dtype(dtype))
-                        .masked_fill_(torch::arange(span, torch::kInt64).view({1, 1, 1, span}) > posT.view({P, 1, 1, 1}),
-                                      -std::numeric_limits<double>::infinity())
-                        .expand({P, H, 1, span})
-                        .reshape({P * H, 1, span});
+      Tensor posT = torch::tensor(posVec, torch::kInt64);
+      Tensor x = (torch::embedding(wte, torch::tensor(tokVec, torch::kInt64)) + wpe.index_select(0, posT)).view({A, 1, d});
+      Tensor headPos = posT.repeat_interleave(H);  // [A·H]
+      Tensor writeAt = headPos.view({A * H, 1, 1}).expand({A * H, 1, hd});
+      Tensor mask = torch::zeros({A * H, 1, span}, torch::dtype(dtype))
+                        .masked_fill_(torch::arange(span, torch::kInt64).view({1, 1, span}) > headPos.view({A * H, 1, 1}),
+                                      -std::numeric_limits<double>::infinity());
       for (size_t l = 0; l < layers.size(); l++) {
         const Layer& ly = layers[l];
         auto qkv = torch::linear(layerNorm(x, ly.ln1w, ly.ln1b), ly.attnW, ly.attnB).split(d, 2);
-        auto heads = [&](const Tensor& t) { return t.view({P, 1, H, hd}).transpose(1, 2); };
-        kCache[l].scatter_(2, writeAt, heads(qkv[1]));
-        vCache[l].scatter_(2, writeAt, heads(qkv[2]));
-        Tensor kS = kCache[l].narrow(2, 0, span).reshape({P * H, span, hd});
-        Tensor vS = vCache[l].narrow(2, 0, span).reshape({P * H, span, hd});
-        Tensor att = torch::baddbmm(mask, heads(qkv[0]).reshape({P * H, 1, hd}), kS.transpose(1, 2), 1.0, scale);
-        Tensor y = torch::bmm(torch::softmax(att, -1), vS).view({P, H, 1, hd}).transpose(1, 2).reshape({P, 1, d});
+        auto heads = [&](const Tensor& t) { return t.reshape({A * H, 1, hd}); };  // [A,1,d] -> [A·H, 1, hd]
+        kCache[l].scatter_(1, writeAt, heads(qkv[1]));
+        vCache[l].scatter_(1, writeAt, heads(qkv[2]));
+        Tensor att = torch::baddbmm(mask, heads(qkv[0]), kCache[l].narrow(1, 0, span).transpose(1, 2), 1.0, scale);
+        Tensor y = torch::bmm(torch::softmax(att, -1), vCache[l].narrow(1, 0, span)).view({A, 1, d});
         x = x + torch::linear(y, ly.attnProjW, ly.attnProjB);
         x = x + mlp(ly, layerNorm(x, ly.ln2w, ly.ln2b));
       }
-      logits = torch::matmul(layerNorm(x, lnfW, lnfB).view({P, d}), wte.t());
+      logits = torch::matmul(layerNorm(x, lnfW, lnfB).view({A, d}), wte.t());
     }
     for (int64_t b = 0; b < P; b++) {
       out.tokens.insert(out.tokens.end(), gen[b].begin(), gen[b].end());
