@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { initWasmBackend, tf } from '../../src/policy/tfjs/backend.js';
 import { SIMD_WASM_BASE64 } from '../../src/policy/tfjs/simd-wasm.js';
 
 test('the committed SIMD kernels binary is simd.wat compiled (node src/policy/tfjs/wat-to-ts.mjs)', async () => {
@@ -10,11 +11,14 @@ test('the committed SIMD kernels binary is simd.wat compiled (node src/policy/tf
 
 test('SIMD GELU and its derivative match the float64 formulas over [-12, 12] (exp polynomial ~1 ulp)', async () => {
   const { geluForward, geluBackward } = await import('../../src/policy/tfjs/simd.js');
+  await initWasmBackend();
   const n = 2400;
   const x = Float32Array.from({ length: n }, (_, i) => -12 + (24 * i) / n);
   const c = Math.sqrt(2 / Math.PI);
-  const { y, th } = geluForward(x);
-  const dx = geluBackward(x, th, new Float32Array(n).fill(1));
+  const xt = tf.tensor1d(x);
+  const out = geluForward(xt);
+  const y = out.y.dataSync();
+  const dx = geluBackward(xt, out.th, tf.ones([n])).dataSync();
   x.forEach((v, i) => {
     const t = Math.tanh(c * (v + 0.044715 * v ** 3));
     const want = 0.5 * v * (1 + t);
@@ -26,14 +30,16 @@ test('SIMD GELU and its derivative match the float64 formulas over [-12, 12] (ex
 
 test('SIMD LayerNorm forward/backward match float64 formulas', async () => {
   const { layerNormForward, layerNormBackward } = await import('../../src/policy/tfjs/simd.js');
+  await initWasmBackend();
   const d = 8;
   const rows = 3;
   const x = Float32Array.from({ length: rows * d }, (_, i) => Math.sin(i * 1.7) * (1 + (i % 5)));
   const g = Float32Array.from({ length: d }, (_, j) => 1 + 0.1 * j);
   const b = Float32Array.from({ length: d }, (_, j) => 0.05 * j);
   const dy = Float32Array.from({ length: rows * d }, (_, i) => Math.cos(i));
-  const { y, xhat, rstd } = layerNormForward(x, g, b, d);
-  const { dx, dg, db } = layerNormBackward(dy, xhat, rstd, g, d);
+  const fwd = layerNormForward(tf.tensor2d(x, [rows, d]), tf.tensor1d(g), tf.tensor1d(b));
+  const bwd = layerNormBackward(tf.tensor2d(dy, [rows, d]), fwd.xhat, fwd.rstd, tf.tensor1d(g));
+  const [y, dx, dg, db] = [fwd.y, bwd.dx, bwd.dg, bwd.db].map((t) => t.dataSync());
   const wantDg = new Float64Array(d);
   const wantDb = new Float64Array(d);
   for (let r = 0; r < rows; r++) {
@@ -57,6 +63,7 @@ test('SIMD LayerNorm forward/backward match float64 formulas', async () => {
 
 test('SIMD row log-sum-exp and scaled softmax handle V not a multiple of 4 (masked lanes)', async () => {
   const { rowLogSumExp, scaledSoftmax } = await import('../../src/policy/tfjs/simd.js');
+  await initWasmBackend();
   const V = 7;
   const l = Float32Array.from({ length: 3 * V }, (_, i) => Math.sin(i) * 5);
   const lse = rowLogSumExp(l, V);

@@ -64,15 +64,15 @@ export function gatherRows(table: Tensor, ids: Int32Array): tf.Tensor2D {
 
 /** LayerNorm over the last axis (eps 1e-5, biased variance, as PyTorch), on the SIMD kernels. */
 export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor): Tensor {
-  const d = x.shape[x.rank - 1]!;
-  const f = tf.customGrad(((xi: Tensor, gi: Tensor, bi: Tensor) => {
-    const gv = f32(gi);
-    const { y, xhat, rstd } = layerNormForward(f32(xi), gv, f32(bi), d);
+  const f = tf.customGrad(((xi: Tensor, gi: Tensor, bi: Tensor, save: tf.GradSaveFunc) => {
+    const { y, xhat, rstd } = layerNormForward(xi, gi, bi);
+    save([xhat, rstd, gi]);
     return {
-      value: tf.tensor(y, xi.shape),
-      gradFunc: (dy: Tensor) => {
-        const { dx, dg, db } = layerNormBackward(f32(dy), xhat, rstd, gv, d);
-        return [tf.tensor(dx, xi.shape), tf.tensor1d(dg), tf.tensor1d(db)];
+      value: y,
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [sx, sr, sg] = saved as [Tensor, Tensor, Tensor];
+        const { dx, dg, db } = layerNormBackward(dy, sx, sr, sg);
+        return [dx, dg, db];
       },
     };
   }) as unknown as GradFn);
@@ -81,12 +81,12 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor): Tensor {
 
 /** GELU, tanh approximation (GPT-2), on the SIMD kernels. */
 export function gelu(x: Tensor): Tensor {
-  const f = tf.customGrad(((xi: Tensor) => {
-    const xv = f32(xi);
-    const { y, th } = geluForward(xv);
+  const f = tf.customGrad(((xi: Tensor, save: tf.GradSaveFunc) => {
+    const { y, th } = geluForward(xi);
+    save([xi, th]);
     return {
-      value: tf.tensor(y, xi.shape),
-      gradFunc: (dy: Tensor) => tf.tensor(geluBackward(xv, th, f32(dy)), xi.shape),
+      value: y,
+      gradFunc: (dy: Tensor, saved: Tensor[]) => geluBackward(saved[0]!, saved[1]!, dy),
     };
   }) as unknown as GradFn);
   return f(x);
@@ -94,19 +94,12 @@ export function gelu(x: Tensor): Tensor {
 
 /** Causal multi-head self-attention of qkv [B·T, 3d] (q, k, v blocks; heads contiguous) → [B·T, d]. */
 export function causalAttention(qkv: Tensor, B: number, T: number, H: number): tf.Tensor2D {
-  const d = qkv.shape[1]! / 3;
-  const f = tf.customGrad(((qi: Tensor) => {
-    const qv = f32(qi);
-    const out = new Float32Array(B * T * d);
-    const lse = new Float32Array(B * H * T);
-    attentionForward(qv, B, T, H, d, out, lse);
+  const f = tf.customGrad(((qi: Tensor, save: tf.GradSaveFunc) => {
+    const { out, lse } = attentionForward(qi, B, T, H);
+    save([qi, lse]);
     return {
-      value: tf.tensor2d(out, [B * T, d]),
-      gradFunc: (dy: Tensor) => {
-        const dq = new Float32Array(qv.length);
-        attentionBackward(qv, lse, f32(dy), B, T, H, d, dq);
-        return tf.tensor2d(dq, [B * T, 3 * d]);
-      },
+      value: out,
+      gradFunc: (dy: Tensor, saved: Tensor[]) => attentionBackward(saved[0]!, saved[1]!, dy, B, T, H),
     };
   }) as unknown as GradFn);
   return f(qkv) as tf.Tensor2D;

@@ -1,20 +1,21 @@
 /**
- * The WebAssembly SIMD kernels of simd.wat, instantiated once per thread, with a scratch area in their memory
- * that callers copy operands into (`scratch` grows the memory on demand and returns a fresh view of it), and
- * array-in, array-out wrappers for the elementwise and row-wise kernels. Sizes that the kernels process four at a
- * time must be multiples of 4 (d and the GELU width are; rows of V logits get slack instead).
+ * The WebAssembly SIMD kernels of simd.wat, instantiated once per thread on the memory of TensorFlow.js's wasm
+ * backend, and differentiable-op building blocks that run them on tensors in place (heap.ts): inputs are read
+ * where the backend keeps them and results are written into freshly allocated tensors. Sizes the kernels process
+ * four at a time must be multiples of 4 (the model width d and the GELU width 4d are; the learner checks).
  */
+import { tf } from './backend.js';
+import { allocTensor, heapF32, offsetOf, wasmInternals, withScratch, type WasmMemoryLike } from './heap.js';
 import { SIMD_WASM_BASE64 } from './simd-wasm.js';
 
 // The project compiles without the DOM lib, which is where TypeScript declares WebAssembly; Node has it.
 declare const WebAssembly: {
   Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: unknown };
+  Instance: new (module: object, imports: object) => { exports: unknown };
 };
 
-/** Exports of simd.wat: every pointer is a byte offset into `memory`. */
+/** Exports of simd.wat: every pointer is a byte offset into the backend's memory. */
 export interface SimdKernels {
-  memory: { buffer: ArrayBuffer; grow(pages: number): number };
   scores(a: number, lda: number, b: number, ldb: number, s: number, T: number, dh: number, ld: number, scale: number): void;
   softmaxRows(s: number, T: number, ld: number, stats: number): void;
   softmaxGradRows(s: number, dp: number, T: number, ld: number, lse: number, scale: number): void;
@@ -28,74 +29,67 @@ export interface SimdKernels {
   scaledSoftmax(l: number, out: number, rows: number, V: number, lse: number, coef: number): void;
 }
 
-let instance: SimdKernels | null = null;
+let instance: { memory: WasmMemoryLike; kernels: SimdKernels } | null = null;
 
+/** The kernels, bound to the current wasm backend's memory. */
 export function simdKernels(): SimdKernels {
-  instance ??= new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(SIMD_WASM_BASE64, 'base64'))).exports as unknown as SimdKernels;
-  return instance;
-}
-
-/** Ensures the kernel memory holds at least `floats` float32 values; returns the kernels and a view of it. */
-export function scratch(floats: number): { k: SimdKernels; mem: Float32Array } {
-  const k = simdKernels();
-  const have = k.memory.buffer.byteLength;
-  if (floats * 4 > have) k.memory.grow(Math.ceil((floats * 4 - have) / 65536));
-  return { k, mem: new Float32Array(k.memory.buffer) };
+  const memory = wasmInternals().wasm.asm.memory;
+  if (instance === null || instance.memory !== memory) {
+    const module = new WebAssembly.Module(Buffer.from(SIMD_WASM_BASE64, 'base64'));
+    instance = { memory, kernels: new WebAssembly.Instance(module, { env: { memory } }).exports as SimdKernels };
+  }
+  return instance.kernels;
 }
 
 /** GELU (tanh approximation) of x; also returns the tanh values the backward pass needs. */
-export function geluForward(x: Float32Array): { y: Float32Array; th: Float32Array } {
-  const n = x.length;
-  if (n % 4 !== 0) throw new Error(`geluForward needs a multiple of 4 values, got ${n}`);
-  const { k, mem } = scratch(3 * n);
-  mem.set(x, 0);
-  k.geluForward(0, 4 * n, 8 * n, n);
-  return { y: mem.slice(n, 2 * n), th: mem.slice(2 * n, 3 * n) };
+export function geluForward(x: tf.Tensor): { y: tf.Tensor; th: tf.Tensor } {
+  if (x.size % 4 !== 0) throw new Error(`geluForward needs a multiple of 4 values, got ${x.size}`);
+  const y = allocTensor(x.shape);
+  const th = allocTensor(x.shape);
+  simdKernels().geluForward(offsetOf(x), offsetOf(y), offsetOf(th), x.size);
+  return { y, th };
 }
 
-export function geluBackward(x: Float32Array, th: Float32Array, dy: Float32Array): Float32Array {
-  const n = x.length;
-  const { k, mem } = scratch(4 * n);
-  mem.set(x, 0);
-  mem.set(th, n);
-  mem.set(dy, 2 * n);
-  k.geluBackward(0, 4 * n, 8 * n, 12 * n, n);
-  return mem.slice(3 * n, 4 * n);
+export function geluBackward(x: tf.Tensor, th: tf.Tensor, dy: tf.Tensor): tf.Tensor {
+  const dx = allocTensor(x.shape);
+  simdKernels().geluBackward(offsetOf(x), offsetOf(th), offsetOf(dy), offsetOf(dx), x.size);
+  return dx;
 }
 
-/** LayerNorm of rows of d values (d a multiple of 4): y, and x̂ and 1/σ per row for the backward pass. */
-export function layerNormForward(x: Float32Array, g: Float32Array, b: Float32Array, d: number): { y: Float32Array; xhat: Float32Array; rstd: Float32Array } {
-  const n = x.length;
-  const rows = n / d;
-  const { k, mem } = scratch(3 * n + 2 * d + rows);
-  mem.set(x, 0);
-  mem.set(g, 3 * n);
-  mem.set(b, 3 * n + d);
-  k.layerNormForward(0, 12 * n, 4 * (3 * n + d), 4 * n, 8 * n, 4 * (3 * n + 2 * d), rows, d);
-  return { y: mem.slice(n, 2 * n), xhat: mem.slice(2 * n, 3 * n), rstd: mem.slice(3 * n + 2 * d, 3 * n + 2 * d + rows) };
+/** LayerNorm over the last axis (length d, a multiple of 4): y, and x̂ and 1/σ per row for the backward pass. */
+export function layerNormForward(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): { y: tf.Tensor; xhat: tf.Tensor; rstd: tf.Tensor } {
+  const d = x.shape[x.rank - 1]!;
+  const rows = x.size / d;
+  const y = allocTensor(x.shape);
+  const xhat = allocTensor(x.shape);
+  const rstd = allocTensor([rows]);
+  simdKernels().layerNormForward(offsetOf(x), offsetOf(g), offsetOf(b), offsetOf(y), offsetOf(xhat), offsetOf(rstd), rows, d);
+  return { y, xhat, rstd };
 }
 
-export function layerNormBackward(dy: Float32Array, xhat: Float32Array, rstd: Float32Array, g: Float32Array, d: number): { dx: Float32Array; dg: Float32Array; db: Float32Array } {
-  const n = dy.length;
-  const rows = n / d;
-  // dy, x̂, dx (n each), then g, dg, db (d each), then 1/σ (rows)
-  const { k, mem } = scratch(3 * n + 3 * d + rows);
-  mem.set(dy, 0);
-  mem.set(xhat, n);
-  mem.set(g, 3 * n);
-  mem.set(rstd, 3 * n + 3 * d);
-  k.layerNormBackward(0, 4 * n, 4 * (3 * n + 3 * d), 12 * n, 8 * n, 4 * (3 * n + d), 4 * (3 * n + 2 * d), rows, d);
-  return { dx: mem.slice(2 * n, 3 * n), dg: mem.slice(3 * n + d, 3 * n + 2 * d), db: mem.slice(3 * n + 2 * d, 3 * n + 3 * d) };
+export function layerNormBackward(dy: tf.Tensor, xhat: tf.Tensor, rstd: tf.Tensor, g: tf.Tensor): { dx: tf.Tensor; dg: tf.Tensor; db: tf.Tensor } {
+  const d = dy.shape[dy.rank - 1]!;
+  const dx = allocTensor(dy.shape);
+  const dg = allocTensor([d]);
+  const db = allocTensor([d]);
+  simdKernels().layerNormBackward(offsetOf(dy), offsetOf(xhat), offsetOf(rstd), offsetOf(g), offsetOf(dx), offsetOf(dg), offsetOf(db), dy.size / d, d);
+  return { dx, dg, db };
 }
 
-/** log Σ_j exp(l[r][j]) for each of the rows of V logits. */
+/**
+ * log Σ_j exp(l[r][j]) for each row of V logits. The kernels treat rows four values at a time, so the logits are
+ * copied into scratch with 3 values of slack (V need not be a multiple of 4).
+ */
 export function rowLogSumExp(l: Float32Array, V: number): Float32Array {
   const rows = l.length / V;
-  const at = l.length + 4; // 3 floats of slack after the logits
-  const { k, mem } = scratch(at + 2 * rows);
-  mem.set(l, 0);
-  k.rowLogSumExp(0, rows, V, 4 * at);
-  return Float32Array.from({ length: rows }, (_, r) => mem[at + 2 * r]! + Math.log(mem[at + 2 * r + 1]!));
+  const at = l.length + 4;
+  return withScratch(at + 2 * rows, (ptr) => {
+    heapF32().set(l, ptr / 4);
+    simdKernels().rowLogSumExp(ptr, rows, V, ptr + 4 * at);
+    const mem = heapF32();
+    const s = ptr / 4 + at;
+    return Float32Array.from({ length: rows }, (_, r) => mem[s + 2 * r]! + Math.log(mem[s + 2 * r + 1]!));
+  });
 }
 
 /** coef[r] · softmax(l[r]) for each row of V logits, given each row's log-sum-exp. */
@@ -104,10 +98,13 @@ export function scaledSoftmax(l: Float32Array, V: number, lse: Float32Array, coe
   const rows = n / V;
   const out = n + 4;
   const at = 2 * n + 8;
-  const { k, mem } = scratch(at + 2 * rows);
-  mem.set(l, 0);
-  mem.set(lse, at);
-  mem.set(coef, at + rows);
-  k.scaledSoftmax(0, 4 * out, rows, V, 4 * at, 4 * (at + rows));
-  return mem.slice(out, out + n);
+  return withScratch(at + 2 * rows, (ptr) => {
+    const base = ptr / 4;
+    const mem = heapF32();
+    mem.set(l, base);
+    mem.set(lse, base + at);
+    mem.set(coef, base + at + rows);
+    simdKernels().scaledSoftmax(ptr, ptr + 4 * out, rows, V, ptr + 4 * at, ptr + 4 * (at + rows));
+    return heapF32().slice(base + out, base + out + n);
+  });
 }

@@ -2,10 +2,11 @@
 ;; causal attention on one (sequence, head) block, LayerNorm, GELU and row-wise log-softmax. Attention rows are dh
 ;; floats (dh a multiple of 4) read in place from [tokens, 3d]-shaped buffers through row strides (in floats);
 ;; T x T matrices s, w, dp are row-major with row stride ld (a multiple of 4, >= T), and only their lower
-;; triangle (u <= t) is computed or read. Pointers are byte offsets into the exported memory.
+;; triangle (u <= t) is computed or read. Pointers are byte offsets into the imported memory.
 ;; Compiled to simd-wasm.ts by `node src/policy/tfjs/wat-to-ts.mjs`.
 (module
-  (memory (export "memory") 1)
+  ;; TensorFlow.js's wasm backend memory: the kernels run on tensor data in place (heap.ts).
+  (import "env" "memory" (memory 1))
 
   ;; exp of four floats: Cephes expf (range reduction by ln 2, degree-6 polynomial), about 1 ulp.
   ;; Inputs are clamped to [-87.3, 88.3]; callers mask lanes that must be exactly 0.
