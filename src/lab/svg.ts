@@ -104,3 +104,55 @@ export function lineChart(panels: readonly Panel[], o: ChartOptions): string {
   parts.push('</svg>');
   return parts.join('\n') + '\n';
 }
+
+export interface GridCell {
+  /** Fraction in [0, 1] that colours the cell (white → green). */
+  fill: number;
+  /** Text in the cell. */
+  label: string;
+  /** Draws a red corner mark (e.g. some run had a drop in J). */
+  flag: boolean;
+}
+
+/**
+ * A table-shaped chart: one row per `rows` entry, columns grouped under `groups` headers, each cell coloured by its
+ * `fill` fraction, labelled, and marked in red when flagged. The report's overview of every algorithm at once.
+ */
+export function gridChart(title: string, groups: readonly { name: string; columns: readonly string[] }[], rows: readonly string[], cells: readonly (readonly GridCell[])[], note: string): string {
+  const cw = 70;
+  const ch = 22;
+  const left = 130;
+  const top = 64;
+  const cols = groups.reduce((n, g) => n + g.columns.length, 0);
+  const width = left + cols * cw + 20;
+  const height = top + rows.length * ch + 40;
+  const green = (f: number) => {
+    const mix = (a: number, b: number) => Math.round(a + (b - a) * Math.max(0, Math.min(1, f)));
+    return `rgb(${mix(255, 89)},${mix(255, 161)},${mix(255, 79)})`;
+  };
+  const parts: string[] = [];
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11">`);
+  parts.push(`<rect width="${width}" height="${height}" fill="white"/>`);
+  parts.push(`<text x="${width / 2}" y="16" text-anchor="middle" font-size="14" font-weight="bold">${esc(title)}</text>`);
+  let c = 0;
+  for (const g of groups) {
+    const x = left + c * cw;
+    parts.push(`<text x="${x + (g.columns.length * cw) / 2}" y="${top - 26}" text-anchor="middle" font-weight="bold">${esc(g.name)}</text>`);
+    g.columns.forEach((name, i) => parts.push(`<text x="${x + i * cw + cw / 2}" y="${top - 8}" text-anchor="middle" fill="#333">${esc(name)}</text>`));
+    parts.push(`<line x1="${x}" x2="${x}" y1="${top - 36}" y2="${top + rows.length * ch}" stroke="#888"/>`);
+    c += g.columns.length;
+  }
+  rows.forEach((name, r) => {
+    const y = top + r * ch;
+    parts.push(`<text x="${left - 6}" y="${y + ch / 2 + 4}" text-anchor="end">${esc(name)}</text>`);
+    cells[r]!.forEach((cell, i) => {
+      const x = left + i * cw;
+      parts.push(`<rect x="${x}" y="${y}" width="${cw}" height="${ch}" fill="${green(cell.fill)}" stroke="#ddd"/>`);
+      parts.push(`<text x="${x + cw / 2}" y="${y + ch / 2 + 4}" text-anchor="middle">${esc(cell.label)}</text>`);
+      if (cell.flag) parts.push(`<path d="M${x + cw - 9},${y} L${x + cw},${y} L${x + cw},${y + 9} Z" fill="#e15759"/>`);
+    });
+  });
+  parts.push(`<text x="${left}" y="${height - 14}" fill="#555">${esc(note)}</text>`);
+  parts.push('</svg>');
+  return parts.join('\n') + '\n';
+}

@@ -61,8 +61,12 @@ test('a tiny suite writes report.md, one SVG per instance and setting, and resul
   assert.match(lines[lines.length - 1]!, /100%/);
   const md = readFileSync(a.reportPath, 'utf8');
   for (const section of ['## The claims', '### Claim 1', '### Claim 4', '## Scoreboards', '## J per iteration']) assert.ok(md.includes(section), section);
-  const svgs = readdirSync(join(out1, 'plots'));
+  const svgs = readdirSync(join(out1, 'plots')).filter((f) => f !== 'overview.svg');
   assert.equal(svgs.length, 2 * 3);
+  assert.ok(md.includes('(plots/overview.svg)'));
+  const overview = readFileSync(join(out1, 'plots', 'overview.svg'), 'utf8');
+  // 2 algorithms × 3 settings × 2 policies cells, each labelled optimal/runs (2 instances per cell).
+  assert.equal((overview.match(/>\d\/2</g) ?? []).length, 2 * 3 * 2);
   for (const f of svgs) {
     assert.ok(md.includes(`(plots/${f})`), `report links ${f}`);
     const svg = readFileSync(join(out1, 'plots', f), 'utf8');
