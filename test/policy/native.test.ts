@@ -72,17 +72,21 @@ test('native: sampled log-probs equal teacher-forced log-probs, and sampling fol
   const weights = randomWeights(config, new Rng(4));
   const learner = await learnerWith(weights);
   const prompts = [seq(1, 2, 3), seq(7), seq(5, 4, 3, 2, 1)];
-  for (const [temperature, topP] of [
-    [1, 1],
-    [0.7, 0.8],
-    [0, 1],
-  ] as const) {
-    const out = await learner.sample(prompts, { maxTokens: 6, temperature, topP, seed: 9 });
+  // Rows finish at different steps (stop tokens, the context length), leaving the decode batch one by one.
+  for (const { temperature, topP, maxTokens, stopTokens } of [
+    { temperature: 1, topP: 1, maxTokens: 6, stopTokens: [] },
+    { temperature: 0.7, topP: 0.8, maxTokens: 6, stopTokens: [] },
+    { temperature: 0, topP: 1, maxTokens: 6, stopTokens: [] },
+    { temperature: 1, topP: 1, maxTokens: 10, stopTokens: [2, 7] },
+    { temperature: 1.3, topP: 0.95, maxTokens: 10, stopTokens: [] },
+  ]) {
+    const out = await learner.sample(prompts, { maxTokens, temperature, topP, stopTokens, seed: 9 });
     const base = new Rng(9);
     prompts.forEach((prompt, i) => {
       const o = out[i]!;
-      assert.equal(o.tokens.length, 6);
-      assert.equal(o.finishReason, 'length');
+      const last = o.tokens[o.tokens.length - 1]!;
+      if (o.finishReason === 'stop') assert.ok(stopTokens.includes(last));
+      else assert.equal(o.tokens.length, Math.min(maxTokens, config.contextLength - prompt.length));
       const full = Int32Array.from([...prompt, ...o.tokens]);
       // The TypeScript rule on reference logits, drawing from the same generator, picks the same tokens.
       const logits = referenceLogits(config, weights, full);
@@ -91,12 +95,15 @@ test('native: sampled log-probs equal teacher-forced log-probs, and sampling fol
         const choice = chooseToken(Float32Array.from(logits[prompt.length - 1 + k]!), temperature, topP, rng);
         assert.equal(tok, choice.token, `T=${temperature} p=${topP} prompt ${i} token ${k}`);
         assert.ok(Math.abs(o.logprobs[k]! - choice.logprob) < 1e-4);
+        if (k < o.tokens.length - 1) assert.ok(!stopTokens.includes(tok), 'nothing after a stop token');
       });
       if (temperature === 1 && topP === 1) {
         const teacher = referenceLogprobs(config, weights, full, prompt.length);
         assert.ok(maxAbsDiff(o.logprobs, teacher) < 1e-4, `prompt ${i}`);
       }
     });
+    if (maxTokens === 10) assert.ok(new Set(out.map((o) => o.tokens.length)).size > 1, 'rows finished at different steps');
+    if (stopTokens.length > 0) assert.ok(out.some((o) => o.finishReason === 'stop'));
   }
   // And against the native teacher-forced pass itself.
   const out = await learner.sample(prompts, { maxTokens: 6, seed: 10 });
