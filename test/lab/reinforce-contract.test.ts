@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/rng.js';
-import { actionTokens, jointToActions, loadInstance } from '../../src/lab/instance.js';
+import { actionTokens, jointToActions, loadInstance, makeInstance } from '../../src/lab/instance.js';
 import type { Instance } from '../../src/lab/instance.js';
 import { makeParameterisation } from '../../src/lab/parameterisation.js';
 import type { Parameterisation } from '../../src/lab/parameterisation.js';
@@ -47,6 +47,13 @@ const INSTANCES = [
   loadInstance('lab/instances/two-token-turns.json'),
   loadInstance('lab/instances/noisy-bernoulli.json'),
   randomInstance(11),
+  // Three-token turns: deeper token prefixes within a turn.
+  makeInstance({
+    name: 'three-tokens',
+    turns: [{ vocab: 2, length: 3 }, { vocab: 3, length: 1 }],
+    reward: Array.from({ length: 24 }, (_, j) => ((j * 7) % 11) / 10),
+    init: { logitBias: [[0.3, -0.2], [0, 0.5, -0.5]] },
+  }),
 ];
 
 test('the direct ∇J agrees with finite differences of the exact J', () => {
