@@ -75,3 +75,15 @@ test('SIMD row log-sum-exp and scaled softmax handle V not a multiple of 4 (mask
     row.forEach((v, j) => assert.ok(Math.abs(out[r * V + j]! - c * Math.exp(v - want)) < 1e-6));
   });
 });
+
+test('SIMD transpose: 4×4 tiles and the ragged edges', async () => {
+  const { transpose2d } = await import('../../src/policy/tfjs/simd.js');
+  await initWasmBackend();
+  for (const [R, C] of [[8, 12], [5, 7], [3, 9], [1, 1]] as const) {
+    const x = Float32Array.from({ length: R * C }, (_, i) => i);
+    const y = transpose2d(tf.tensor2d(x, [R, C]));
+    assert.deepEqual(y.shape, [C, R]);
+    const v = y.dataSync();
+    for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) assert.equal(v[c * R + r], x[r * C + c], `[${R}, ${C}] at (${r}, ${c})`);
+  }
+});

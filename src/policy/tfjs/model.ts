@@ -7,7 +7,7 @@ import type { ModelConfig } from '../learner.js';
 import { tf } from './backend.js';
 import type { FlatLayout } from './layout.js';
 import type { KvCache } from './kv-cache.js';
-import { causalAttention, gatherRows, gelu, layerNorm, linear as linearOp, matmul, targetLogprobs } from './ops.js';
+import { causalAttention, gatherRows, gelu, layerNorm, linear as linearOp, matmul, targetLogprobs, transpose } from './ops.js';
 
 type Tensor = tf.Tensor;
 
@@ -63,7 +63,7 @@ export function scoredLogprobs(p: ParamView, hidden: Tensor, rows: Int32Array, t
 
 /** Tied output head: hidden [n, d] · wteᵀ → logits [n, V]. */
 export function outputLogits(p: ParamView, hidden: Tensor): tf.Tensor2D {
-  return matmul(hidden, tf.transpose(p.get('wte.weight')));
+  return matmul(hidden, transpose(p.get('wte.weight')));
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 import { tf } from './backend.js';
 import { attentionBackward, attentionForward } from './attention.js';
-import { geluBackward, geluForward, layerNormBackward, layerNormForward, rowLogSumExp, scaledSoftmax } from './simd.js';
+import { geluBackward, geluForward, layerNormBackward, layerNormForward, rowLogSumExp, scaledSoftmax, transpose2d } from './simd.js';
 
 type Tensor = tf.Tensor;
 // customGrad wants a variadic (...inputs: Array<Tensor | GradSaveFunc>) signature; our functions are fixed-arity.
@@ -24,7 +24,7 @@ export const matmul = tf.customGrad(((a: Tensor, b: Tensor, save: tf.GradSaveFun
     value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
     gradFunc: (dy: Tensor, saved: Tensor[]) => {
       const [sa, sb] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(sb)), tf.matMul(tf.transpose(sa), dy as tf.Tensor2D)];
+      return [tf.matMul(dy as tf.Tensor2D, transpose2d(sb)), tf.matMul(transpose2d(sa), dy as tf.Tensor2D)];
     },
   };
 }) as unknown as GradFn) as (a: Tensor, b: Tensor) => tf.Tensor2D;
@@ -38,10 +38,16 @@ export const linear = tf.customGrad(((x: Tensor, w: Tensor, bias: Tensor, save: 
       const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
       const d = dy as tf.Tensor2D;
       const ones = tf.ones([1, d.shape[0]]) as tf.Tensor2D;
-      return [tf.matMul(d, tf.transpose(sw)), tf.matMul(tf.transpose(sx), d), tf.reshape(tf.matMul(ones, d), [d.shape[1]])];
+      return [tf.matMul(d, transpose2d(sw)), tf.matMul(transpose2d(sx), d), tf.reshape(tf.matMul(ones, d), [d.shape[1]])];
     },
   };
 }) as unknown as GradFn) as (x: Tensor, w: Tensor, bias: Tensor) => tf.Tensor2D;
+
+/** Differentiable matrix transpose on the SIMD kernel (its gradient is the transpose of the incoming one). */
+export const transpose = tf.customGrad(((x: Tensor) => ({
+  value: transpose2d(x),
+  gradFunc: (dy: Tensor) => transpose2d(dy),
+})) as unknown as GradFn) as (x: Tensor) => tf.Tensor2D;
 
 /** Rows `ids` of `table` [rows, d] (embeddings, scored positions); the gradient is a scatter-add in JavaScript. */
 export function gatherRows(table: Tensor, ids: Int32Array): tf.Tensor2D {
