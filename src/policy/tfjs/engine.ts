@@ -166,34 +166,37 @@ export class TfjsEngine {
     const V = this.config.vocabSize;
     // Generated tokens share columns P, P+1, ...: a short prompt may run past column C (its positions stay < C).
     const cache = new KvCache(B, H, this.config.dModel, this.config.nLayers, P + params.maxTokens, lens, P);
-
-    // Prefill: logits at each row's last prompt position; every layer's keys and values go to the cache.
-    let logits = tf.tidy(() => {
-      const tokens = new Int32Array(B * P);
-      prompts.forEach((pr, b) => tokens.set(pr, b * P));
-      const qkv: tf.Tensor[] = [];
-      const hidden = transformer(this.config, p, tokens, B, P, qkv);
-      qkv.forEach((t, i) => cache.prefill(i, t.dataSync() as Float32Array));
-      const last = tf.gather(hidden, tf.tensor1d(lens.map((l, b) => b * P + l - 1), 'int32'));
-      return outputLogits(p, last);
-    });
-    cache.endPrefill();
-    for (let s = 0; ; s++) {
-      const values = logits.dataSync() as Float32Array;
-      logits.dispose();
-      for (let b = 0; b < B; b++) {
-        if (finish[b] !== null) continue;
-        const choice = chooseToken(values.subarray(b * V, (b + 1) * V), temperature, topP, rngs[b]!);
-        generated[b]!.push(choice.token);
-        logprobs[b]!.push(choice.logprob);
-        if (stop.has(choice.token)) finish[b] = 'stop';
-        else if (s + 1 >= params.maxTokens || lens[b]! + s + 1 >= C) finish[b] = 'length';
+    try {
+      // Prefill: logits at each row's last prompt position; every layer's keys and values go to the cache.
+      let logits = tf.tidy(() => {
+        const tokens = new Int32Array(B * P);
+        prompts.forEach((pr, b) => tokens.set(pr, b * P));
+        const qkv: tf.Tensor[] = [];
+        const hidden = transformer(this.config, p, tokens, B, P, qkv);
+        qkv.forEach((t, i) => cache.prefill(i, t));
+        const last = tf.gather(hidden, tf.tensor1d(lens.map((l, b) => b * P + l - 1), 'int32'));
+        return outputLogits(p, last);
+      });
+      cache.endPrefill();
+      for (let s = 0; ; s++) {
+        const values = logits.dataSync() as Float32Array;
+        logits.dispose();
+        for (let b = 0; b < B; b++) {
+          if (finish[b] !== null) continue;
+          const choice = chooseToken(values.subarray(b * V, (b + 1) * V), temperature, topP, rngs[b]!);
+          generated[b]!.push(choice.token);
+          logprobs[b]!.push(choice.logprob);
+          if (stop.has(choice.token)) finish[b] = 'stop';
+          else if (s + 1 >= params.maxTokens || lens[b]! + s + 1 >= C) finish[b] = 'length';
+        }
+        if (finish.every((f) => f !== null)) break;
+        // Feed each row's newest token at its own position; finished rows feed a dummy that nobody reads.
+        const tokens = Int32Array.from(generated, (g, b) => (finish[b] === null ? g[s]! : 0));
+        const positions = Int32Array.from(lens, (l, b) => (finish[b] === null ? l + s : 0));
+        logits = tf.tidy(() => decodeStep(this.config, p, cache, tokens, positions));
       }
-      if (finish.every((f) => f !== null)) break;
-      // Feed each row's newest token at its own position; finished rows feed a dummy that nobody reads.
-      const tokens = Int32Array.from(generated, (g, b) => (finish[b] === null ? g[s]! : 0));
-      const positions = Int32Array.from(lens, (l, b) => (finish[b] === null ? l + s : 0));
-      logits = tf.tidy(() => decodeStep(this.config, p, cache, tokens, positions));
+    } finally {
+      cache.dispose();
     }
     return prompts.map((_, b) => ({
       tokens: Int32Array.from(generated[b]!),

@@ -44,12 +44,17 @@ export function heapF32(): Float32Array {
 
 /** Runs `f` with `floats` float32 values of scratch memory (byte offset), freed afterwards. */
 export function withScratch<T>(floats: number, f: (ptr: number) => T): T {
+  const scratch = allocScratch(floats);
+  try {
+    return f(scratch.at);
+  } finally {
+    scratch.free();
+  }
+}
+
+/** `floats` float32 values of backend memory, 16-byte aligned, until `free()` is called. */
+export function allocScratch(floats: number): { at: number; free(): void } {
   const { wasm } = wasmInternals();
   const ptr = wasm._malloc(Math.max(4, floats * 4) + 16) >>> 0;
-  const aligned = (ptr + 15) & ~15;
-  try {
-    return f(aligned);
-  } finally {
-    wasm._free(ptr);
-  }
+  return { at: (ptr + 15) & ~15, free: () => wasm._free(ptr) };
 }

@@ -71,13 +71,12 @@ export function outputLogits(p: ParamView, hidden: Tensor): tf.Tensor2D {
  * step extends by one column per layer). Returns logits [B, V].
  */
 export function decodeStep(config: ModelConfig, p: ParamView, cache: KvCache, tokens: Int32Array, positions: Int32Array): tf.Tensor2D {
-  const { nLayers, dModel: d } = config;
-  const B = tokens.length;
+  const { nLayers } = config;
   let x: Tensor = tf.add(tf.gather(p.get('wte.weight'), tf.tensor1d(tokens, 'int32')), tf.gather(p.get('wpe.weight'), tf.tensor1d(positions, 'int32')));
   for (let i = 0; i < nLayers; i++) {
     const h = layerNorm(x, p.get(`h.${i}.ln_1.weight`), p.get(`h.${i}.ln_1.bias`));
-    const qkv = linear(p, `h.${i}.attn.c_attn`, h).dataSync() as Float32Array;
-    x = tf.add(x, linear(p, `h.${i}.attn.c_proj`, tf.tensor2d(cache.attend(i, qkv), [B, d])));
+    const qkv = linear(p, `h.${i}.attn.c_attn`, h);
+    x = tf.add(x, linear(p, `h.${i}.attn.c_proj`, cache.attend(i, qkv)));
     x = tf.add(x, mlp(p, i, layerNorm(x, p.get(`h.${i}.ln_2.weight`), p.get(`h.${i}.ln_2.bias`))));
   }
   cache.advance();
