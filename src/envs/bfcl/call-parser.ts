@@ -6,7 +6,8 @@ import { PyDict, PyException, PyTuple, type PyValue } from './python/value.js';
  * expression syntax restricted to literals (str with escapes and implicit concatenation, int, float, True, False,
  * None, list, tuple, dict, set), unary +/-, the arithmetic operators + - * / // %, subscripts `x[i]` and calls of
  * (dotted) names, and builds a tree the executor evaluates. Syntax errors raise Python's SyntaxError text
- * (`"invalid syntax (<string>, line 1)"`), which the executor reports like the original does.
+ * (`"invalid syntax (<string>, line 1)"`), which the executor reports like the original does. As in CPython, the
+ * text is read token by token while parsing, so the first error in reading order is the one reported.
  */
 export type Expr =
   | { readonly kind: 'literal'; readonly value: PyValue }
@@ -23,15 +24,25 @@ export type Expr =
 
 export type BinaryOp = '+' | '-' | '*' | '/' | '//' | '%';
 
-type Token =
-  | { kind: 'num'; value: PyValue; pos: number }
-  | { kind: 'str'; value: string; pos: number }
-  | { kind: 'name'; value: string; pos: number }
-  | { kind: 'op'; value: string; pos: number }
-  | { kind: 'end'; pos: number };
+type Token = (
+  | { kind: 'num'; value: PyValue }
+  | { kind: 'str'; value: string }
+  | { kind: 'name'; value: string }
+  | { kind: 'op'; value: string }
+  /** The end of a logical line outside brackets: only blank lines may follow. */
+  | { kind: 'newline' }
+  | { kind: 'end' }
+) & { line: number };
 
-function syntaxError(message: string): PyException {
-  return new PyException('SyntaxError', `${message} (<string>, line 1)`);
+function syntaxError(message: string, line: number): PyException {
+  return new PyException('SyntaxError', `${message} (<string>, line ${line})`);
+}
+
+/** An error of CPython's tokenizer: it wins over any parser error, wherever it is in the text. */
+class TokenizerError extends PyException {}
+
+function tokenizerError(message: string, line: number): TokenizerError {
+  return new TokenizerError('SyntaxError', `${message} (<string>, line ${line})`);
 }
 
 const NAME_START = /[A-Za-z_\u00c0-\uffff]/;
@@ -40,95 +51,9 @@ const STRING_START = /([rRuU]?)(?:'''|"""|'|")/y;
 const NUMBER =
   /(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|(?:\d(?:_?\d)*)?\.\d(?:_?\d)*(?:[eE][+-]?\d(?:_?\d)*)?|\d(?:_?\d)*\.?(?:[eE][+-]?\d(?:_?\d)*)?)/y;
 const OPS = ['//', '**', '(', ')', '[', ']', '{', '}', ',', ':', '=', '.', '+', '-', '*', '/', '%'];
+const OPENER_OF: Readonly<Record<string, string>> = { ')': '(', ']': '[', '}': '{' };
 
-function tokenize(src: string): Token[] {
-  const tokens: Token[] = [];
-  const brackets: string[] = [];
-  let i = 0;
-  while (i < src.length) {
-    const c = src[i]!;
-    if (c === ' ' || c === '\t' || c === '\f' || ((c === '\n' || c === '\r') && brackets.length > 0)) {
-      i++;
-      continue;
-    }
-    if (c === '\\') {
-      if (src[i + 1] === '\n' || src.startsWith('\r\n', i + 1)) {
-        i += src[i + 1] === '\n' ? 2 : 3;
-        continue;
-      }
-      throw syntaxError('unexpected character after line continuation character');
-    }
-    if (c === '\n' || c === '\r') {
-      // A newline outside brackets ends the expression: only trailing whitespace may follow.
-      if (src.slice(i).trim() === '') break;
-      throw syntaxError('invalid syntax');
-    }
-    if (c === '#') {
-      const nl = src.indexOf('\n', i);
-      i = nl < 0 ? src.length : nl;
-      continue;
-    }
-    STRING_START.lastIndex = i;
-    const strMatch = STRING_START.exec(src);
-    if (strMatch) {
-      const prefix = strMatch[1]!;
-      const quote = src.startsWith(prefix + "'''", i) ? "'''" : src.startsWith(prefix + '"""', i) ? '"""' : src[i + prefix.length]!;
-      const start = i;
-      i += prefix.length + quote.length;
-      const { value, end } = readString(src, i, quote, /r/i.test(prefix));
-      tokens.push({ kind: 'str', value, pos: start });
-      i = end;
-      continue;
-    }
-    NUMBER.lastIndex = i;
-    const num = /[0-9.]/.test(c) ? NUMBER.exec(src) : null;
-    if (num && num[0].length > 0 && !(c === '.' && !/\d/.test(src[i + 1] ?? ''))) {
-      const text = num[0];
-      if (/[jJ]/.test(src[i + text.length] ?? '')) throw syntaxError('complex numbers are not supported');
-      if (NAME_CHAR.test(src[i + text.length] ?? '')) throw syntaxError('invalid decimal literal');
-      tokens.push({ kind: 'num', value: numberValue(text), pos: i });
-      i += text.length;
-      continue;
-    }
-    if (NAME_START.test(c)) {
-      let j = i + 1;
-      while (j < src.length && NAME_CHAR.test(src[j]!)) j++;
-      tokens.push({ kind: 'name', value: src.slice(i, j), pos: i });
-      i = j;
-      continue;
-    }
-    const op = OPS.find((o) => src.startsWith(o, i));
-    if (!op) throw syntaxError('invalid syntax');
-    if (op === '(' || op === '[' || op === '{') brackets.push(op);
-    if (op === ')' || op === ']' || op === '}') {
-      const open = brackets.pop();
-      const want = op === ')' ? '(' : op === ']' ? '[' : '{';
-      if (open === undefined) throw syntaxError(`unmatched '${op}'`);
-      if (open !== want) {
-        throw syntaxError(`closing parenthesis '${op}' does not match opening parenthesis '${open}'`);
-      }
-    }
-    tokens.push({ kind: 'op', value: op, pos: i });
-    i += op.length;
-  }
-  if (brackets.length > 0) throw syntaxError(`'${brackets[brackets.length - 1]}' was never closed`);
-  tokens.push({ kind: 'end', pos: src.length });
-  return tokens;
-}
-
-function numberValue(text: string): PyValue {
-  const t = text.replace(/_/g, '');
-  if (/^0[xXoObB]/.test(t)) return BigInt(t);
-  if (/[.eE]/.test(t)) return Number(t);
-  if (/^0+\d/.test(t)) {
-    throw syntaxError(
-      'leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers',
-    );
-  }
-  return BigInt(t);
-}
-
-const SIMPLE_ESCAPES: Record<string, string> = {
+const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
   '\\': '\\',
   "'": "'",
   '"': '"',
@@ -141,70 +66,227 @@ const SIMPLE_ESCAPES: Record<string, string> = {
   v: '\v',
 };
 
-function readString(src: string, start: number, quote: string, raw: boolean): { value: string; end: number } {
-  let out = '';
-  let i = start;
-  for (;;) {
-    if (i >= src.length) {
-      throw syntaxError(
-        quote.length === 3 ? 'unterminated triple-quoted string literal (detected at line 1)' : 'unterminated string literal (detected at line 1)',
-      );
+/** Reads tokens one at a time (an error surfaces when reading reaches it), counting lines. */
+class Lexer {
+  private i = 0;
+  private line = 1;
+  private readonly brackets: Array<{ open: string; line: number }> = [];
+  private emitted = 0;
+  private atLineEnd = false;
+  /** Reading the rest of the text after a parser error, looking for tokenizer errors only. */
+  draining = false;
+
+  constructor(private readonly src: string) {}
+
+  isEmpty(): boolean {
+    return this.src === '';
+  }
+
+  next(): Token {
+    const src = this.src;
+    for (;;) {
+      if (this.i >= src.length) {
+        const open = this.brackets[this.brackets.length - 1];
+        if (open && !this.draining) throw syntaxError(`'${open.open}' was never closed`, open.line);
+        return { kind: 'end', line: this.line };
+      }
+      const c = src[this.i]!;
+      if (c === ' ' || c === '\t' || c === '\f') {
+        this.i++;
+        continue;
+      }
+      if (c === '\n' || c === '\r') {
+        this.i += src.startsWith('\r\n', this.i) ? 2 : 1;
+        const line = this.line++;
+        // Inside brackets a line break is whitespace; outside, the first one after a token ends the logical line
+        // (blank lines before the expression are skipped, as eval does).
+        if (this.brackets.length > 0 || this.emitted === 0 || this.atLineEnd) continue;
+        this.atLineEnd = true;
+        return { kind: 'newline', line };
+      }
+      if (c === '\\') {
+        if (src[this.i + 1] === '\n' || src.startsWith('\r\n', this.i + 1)) {
+          this.i += src[this.i + 1] === '\n' ? 2 : 3;
+          this.line++;
+          continue;
+        }
+        // CPython reports this one only when parsing reaches it (it is not among the errors found by reading ahead).
+        throw syntaxError('unexpected character after line continuation character', this.line);
+      }
+      if (c === '#') {
+        const nl = src.indexOf('\n', this.i);
+        this.i = nl < 0 ? src.length : nl;
+        continue;
+      }
+      break;
     }
-    if (src.startsWith(quote, i)) return { value: out, end: i + quote.length };
+    this.emitted++;
+    this.atLineEnd = false;
+    return this.token();
+  }
+
+  private token(): Token {
+    const src = this.src;
+    const i = this.i;
     const c = src[i]!;
-    if (quote.length === 1 && (c === '\n' || c === '\r')) throw syntaxError('unterminated string literal (detected at line 1)');
-    if (c !== '\\') {
-      out += c;
-      i++;
-      continue;
+    const line = this.line;
+    STRING_START.lastIndex = i;
+    const strMatch = STRING_START.exec(src);
+    if (strMatch) {
+      const prefix = strMatch[1]!;
+      const body = i + prefix.length;
+      const quote = src.startsWith("'''", body) ? "'''" : src.startsWith('"""', body) ? '"""' : src[body]!;
+      const { value, end } = this.readString(body + quote.length, quote, /r/i.test(prefix));
+      this.i = end;
+      return { kind: 'str', value, line };
     }
-    const n = src[i + 1];
-    if (n === undefined) {
-      i++;
-      continue;
+    if (c === '0' && /[xXoObB]/.test(src[i + 1] ?? '')) {
+      // A base prefix must be followed by a digit of that base (CPython's texts).
+      const base = /[xX]/.test(src[i + 1]!) ? 'hexadecimal' : /[oO]/.test(src[i + 1]!) ? 'octal' : 'binary';
+      const digit = base === 'hexadecimal' ? /[0-9a-fA-F]/ : base === 'octal' ? /[0-7]/ : /[01]/;
+      const first = src[i + 2] ?? '';
+      if (!digit.test(first)) {
+        if (/[0-9]/.test(first)) throw tokenizerError(`invalid digit '${first}' in ${base} literal`, line);
+        throw tokenizerError(`invalid ${base} literal`, line);
+      }
     }
-    if (raw) {
+    NUMBER.lastIndex = i;
+    const num = /[0-9.]/.test(c) ? NUMBER.exec(src) : null;
+    if (num && num[0].length > 0 && !(c === '.' && !/\d/.test(src[i + 1] ?? ''))) {
+      const text = num[0];
+      if (/^0[0-9_]*[1-9]/.test(text) && !/[.eExXoObB]/.test(text)) {
+        throw tokenizerError('leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers', line);
+      }
+      const after = src[i + text.length] ?? '';
+      if (/[jJ]/.test(after)) throw tokenizerError('complex numbers are not supported', line);
+      if (NAME_CHAR.test(after)) {
+        const base = /^0[xX]/.test(text) ? 'hexadecimal' : /^0[oO]/.test(text) ? 'octal' : /^0[bB]/.test(text) ? 'binary' : 'decimal';
+        throw tokenizerError(`invalid ${base} literal`, line);
+      }
+      this.i += text.length;
+      return { kind: 'num', value: numberValue(text, line), line };
+    }
+    if (NAME_START.test(c)) {
+      let j = i + 1;
+      while (j < src.length && NAME_CHAR.test(src[j]!)) j++;
+      this.i = j;
+      return { kind: 'name', value: src.slice(i, j), line };
+    }
+    const op = OPS.find((o) => src.startsWith(o, i));
+    if (!op) throw syntaxError('invalid syntax', line);
+    if (op === '(' || op === '[' || op === '{') this.brackets.push({ open: op, line });
+    const opener = OPENER_OF[op];
+    if (opener) {
+      const open = this.brackets.pop();
+      if (open === undefined) throw tokenizerError(`unmatched '${op}'`, line);
+      if (open.open !== opener) {
+        const where = open.line === line ? '' : ` on line ${open.line}`;
+        throw tokenizerError(`closing parenthesis '${op}' does not match opening parenthesis '${open.open}'${where}`, line);
+      }
+    }
+    this.i += op.length;
+    return { kind: 'op', value: op, line };
+  }
+
+  private readString(start: number, quote: string, raw: boolean): { value: string; end: number } {
+    const src = this.src;
+    const startLine = this.line;
+    let out = '';
+    let i = start;
+    for (;;) {
+      if (i >= src.length) {
+        const what = quote.length === 3 ? 'unterminated triple-quoted string literal' : 'unterminated string literal';
+        throw tokenizerError(`${what} (detected at line ${this.line})`, startLine);
+      }
+      if (src.startsWith(quote, i)) return { value: out, end: i + quote.length };
+      const c = src[i]!;
+      if (c === '\n' || c === '\r') {
+        if (quote.length === 1) throw tokenizerError(`unterminated string literal (detected at line ${this.line})`, startLine);
+        this.line++;
+      }
+      if (c !== '\\') {
+        out += c;
+        i++;
+        continue;
+      }
+      const n = src[i + 1];
+      if (n === undefined) {
+        i++;
+        continue;
+      }
+      if (n === '\n') this.line++;
+      if (raw) {
+        out += c + n;
+        i += 2;
+        continue;
+      }
+      if (n === '\n') {
+        i += 2;
+        continue;
+      }
+      const simple = SIMPLE_ESCAPES[n];
+      if (simple !== undefined) {
+        out += simple;
+        i += 2;
+        continue;
+      }
+      if (/[0-7]/.test(n)) {
+        const m = /^[0-7]{1,3}/.exec(src.slice(i + 1, i + 4))![0];
+        out += String.fromCodePoint(parseInt(m, 8));
+        i += 1 + m.length;
+        continue;
+      }
+      const width = n === 'x' ? 2 : n === 'u' ? 4 : n === 'U' ? 8 : 0;
+      if (width > 0) {
+        const h = src.slice(i + 2, i + 2 + width);
+        if (!new RegExp(`^[0-9a-fA-F]{${width}}$`).test(h)) {
+          throw tokenizerError(
+            `(unicode error) 'unicodeescape' codec can't decode bytes in position 0-${1 + h.length}: truncated \\${n}${'X'.repeat(width)} escape`,
+            startLine,
+          );
+        }
+        out += String.fromCodePoint(parseInt(h, 16));
+        i += 2 + width;
+        continue;
+      }
+      // Unknown escapes keep the backslash (Python only warns).
       out += c + n;
       i += 2;
-      continue;
     }
-    if (n === '\n') {
-      i += 2;
-      continue;
-    }
-    if (n in SIMPLE_ESCAPES) {
-      out += SIMPLE_ESCAPES[n];
-      i += 2;
-      continue;
-    }
-    if (/[0-7]/.test(n)) {
-      const m = /^[0-7]{1,3}/.exec(src.slice(i + 1))![0];
-      out += String.fromCodePoint(parseInt(m, 8));
-      i += 1 + m.length;
-      continue;
-    }
-    const width = n === 'x' ? 2 : n === 'u' ? 4 : n === 'U' ? 8 : 0;
-    if (width > 0) {
-      const h = src.slice(i + 2, i + 2 + width);
-      if (!new RegExp(`^[0-9a-fA-F]{${width}}$`).test(h)) {
-        throw syntaxError(`(unicode error) 'unicodeescape' codec can't decode bytes in position 0-${1 + h.length}: truncated \\${n}${'X'.repeat(width)} escape`);
-      }
-      out += String.fromCodePoint(parseInt(h, 16));
-      i += 2 + width;
-      continue;
-    }
-    // Unknown escapes keep the backslash (Python only warns).
-    out += c + n;
-    i += 2;
   }
+}
+
+function numberValue(text: string, line: number): PyValue {
+  const t = text.replace(/_/g, '');
+  if (/^0[xXoObB]/.test(t)) return BigInt(t);
+  if (/[.eE]/.test(t)) return Number(t);
+  if (/^0+\d/.test(t)) {
+    throw tokenizerError('leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers', line);
+  }
+  return BigInt(t);
 }
 
 class Parser {
   private i = 0;
-  constructor(private readonly tokens: Token[]) {}
+  private readonly tokens: Token[] = [];
+
+  constructor(private readonly lexer: Lexer) {}
+
+  /** The token at index k, read on demand. */
+  private at(k: number): Token {
+    while (this.tokens.length <= k) {
+      const last = this.tokens[this.tokens.length - 1];
+      this.tokens.push(last?.kind === 'end' ? last : this.lexer.next());
+    }
+    return this.tokens[k]!;
+  }
 
   private peek(): Token {
-    return this.tokens[this.i]!;
+    return this.at(this.i);
+  }
+
+  private take(): Token {
+    return this.at(this.i++);
   }
 
   private isOp(value: string): boolean {
@@ -212,16 +294,48 @@ class Parser {
     return t.kind === 'op' && t.value === value;
   }
 
+  /** A SyntaxError at the current token's line. */
+  private fail(message = 'invalid syntax'): PyException {
+    return syntaxError(message, this.peek().line);
+  }
+
   private expectOp(value: string): void {
-    if (!this.isOp(value)) throw syntaxError('invalid syntax');
+    if (!this.isOp(value)) throw this.fail();
     this.i++;
   }
 
+  /**
+   * An item in brackets followed by neither a comma nor the closing bracket: CPython suggests a comma when another
+   * expression follows (but not for a name followed by a string), otherwise it is plain invalid syntax.
+   */
+  private missingComma(item: Expr, itemLine: number): PyException {
+    const t = this.peek();
+    const startsExpression =
+      t.kind === 'num' || t.kind === 'str' || t.kind === 'name' || (t.kind === 'op' && ['(', '[', '{', '-', '+'].includes(t.value));
+    if (!startsExpression || (item.kind === 'name' && t.kind === 'str')) return this.fail();
+    return syntaxError('invalid syntax. Perhaps you forgot a comma?', itemLine);
+  }
+
   parseAll(): Expr {
-    if (this.peek().kind === 'end') throw syntaxError('invalid syntax');
-    const e = this.expression();
-    if (this.peek().kind !== 'end') throw syntaxError('invalid syntax');
-    return e;
+    try {
+      // An empty text is reported at line 0, as CPython does.
+      if (this.peek().kind === 'end') throw syntaxError('invalid syntax', this.lexer.isEmpty() ? 0 : this.peek().line);
+      const e = this.expressionList();
+      if (this.peek().kind === 'newline') this.i++;
+      if (this.peek().kind !== 'end') throw this.fail();
+      return e;
+    } catch (error) {
+      if (error instanceof TokenizerError) throw error;
+      // CPython reads the rest of the text after a parser error and reports a tokenizer error instead, if any.
+      this.lexer.draining = true;
+      let last = this.tokens[this.tokens.length - 1];
+      try {
+        while (last?.kind !== 'end') last = this.lexer.next();
+      } catch (later) {
+        if (later instanceof TokenizerError) throw later;
+      }
+      throw error;
+    }
   }
 
   /** An expression, or a bare tuple `a, b` where Python allows one. */
@@ -231,7 +345,8 @@ class Parser {
     const items = [first];
     while (this.isOp(',')) {
       this.i++;
-      if (this.isOp(')') || this.peek().kind === 'end') break;
+      const t = this.peek();
+      if (this.isOp(')') || this.isOp(']') || t.kind === 'end' || t.kind === 'newline') break;
       items.push(this.expression());
     }
     return { kind: 'tuple', items };
@@ -240,7 +355,7 @@ class Parser {
   private expression(): Expr {
     let left = this.term();
     while (this.isOp('+') || this.isOp('-')) {
-      const op = (this.tokens[this.i++] as { value: string }).value as BinaryOp;
+      const op = (this.take() as { value: string }).value as BinaryOp;
       left = { kind: 'binary', op, left, right: this.term() };
     }
     return left;
@@ -249,7 +364,7 @@ class Parser {
   private term(): Expr {
     let left = this.unary();
     while (this.isOp('*') || this.isOp('/') || this.isOp('//') || this.isOp('%')) {
-      const op = (this.tokens[this.i++] as { value: string }).value as BinaryOp;
+      const op = (this.take() as { value: string }).value as BinaryOp;
       left = { kind: 'binary', op, left, right: this.unary() };
     }
     return left;
@@ -257,7 +372,7 @@ class Parser {
 
   private unary(): Expr {
     if (this.isOp('-') || this.isOp('+')) {
-      const op = (this.tokens[this.i++] as { value: string }).value as '-' | '+';
+      const op = (this.take() as { value: string }).value as '-' | '+';
       return { kind: 'unary', op, operand: this.unary() };
     }
     return this.postfix();
@@ -271,15 +386,15 @@ class Parser {
         e = this.callArguments(e);
       } else if (this.isOp('[')) {
         this.i++;
-        if (this.isOp(':')) throw syntaxError('slices are not supported');
+        if (this.isOp(':')) throw this.fail('slices are not supported');
         const index = this.expressionList();
-        if (this.isOp(':')) throw syntaxError('slices are not supported');
+        if (this.isOp(':')) throw this.fail('slices are not supported');
         this.expectOp(']');
         e = { kind: 'subscript', object: e, index };
       } else if (this.isOp('.')) {
         this.i++;
         const t = this.peek();
-        if (t.kind !== 'name') throw syntaxError('invalid syntax');
+        if (t.kind !== 'name') throw this.fail();
         this.i++;
         e = { kind: 'attribute', object: e, name: t.value };
       } else return e;
@@ -291,20 +406,22 @@ class Parser {
     const keywords: Array<readonly [string, Expr]> = [];
     while (!this.isOp(')')) {
       const t = this.peek();
-      const next = this.tokens[this.i + 1];
-      if (t.kind === 'name' && next?.kind === 'op' && next.value === '=') {
-        if (keywords.some(([k]) => k === t.value)) throw syntaxError(`keyword argument repeated: ${t.value}`);
+      const next = this.at(this.i + 1);
+      let item: Expr;
+      if (t.kind === 'name' && next.kind === 'op' && next.value === '=') {
+        if (keywords.some(([k]) => k === t.value)) throw syntaxError(`keyword argument repeated: ${t.value}`, t.line);
         this.i += 2;
-        keywords.push([t.value, this.expression()]);
+        item = this.expression();
+        keywords.push([t.value, item]);
       } else {
-        if (this.isOp('*') || this.isOp('**')) throw syntaxError('argument unpacking is not supported');
-        const e = this.expression();
-        if (this.isOp('=')) throw syntaxError('expression cannot contain assignment, perhaps you meant "=="?');
-        if (keywords.length > 0) throw syntaxError('positional argument follows keyword argument');
-        args.push(e);
+        if (this.isOp('*') || this.isOp('**')) throw this.fail('argument unpacking is not supported');
+        item = this.expression();
+        if (this.isOp('=')) throw this.fail('expression cannot contain assignment, perhaps you meant "=="?');
+        if (keywords.length > 0) throw syntaxError('positional argument follows keyword argument', t.line);
+        args.push(item);
       }
       if (this.isOp(',')) this.i++;
-      else if (!this.isOp(')')) throw syntaxError("invalid syntax. Perhaps you forgot a comma?");
+      else if (!this.isOp(')')) throw this.missingComma(item, t.line);
     }
     this.i++;
     return { kind: 'call', callee, args, keywords };
@@ -318,7 +435,7 @@ class Parser {
     }
     if (t.kind === 'str') {
       let value = '';
-      while (this.peek().kind === 'str') value += (this.tokens[this.i++] as { value: string }).value;
+      while (this.peek().kind === 'str') value += (this.take() as { value: string }).value;
       return { kind: 'literal', value };
     }
     if (t.kind === 'name') {
@@ -332,9 +449,11 @@ class Parser {
       this.i++;
       const items: Expr[] = [];
       while (!this.isOp(']')) {
-        items.push(this.expression());
+        const line = this.peek().line;
+        const item = this.expression();
+        items.push(item);
         if (this.isOp(',')) this.i++;
-        else if (!this.isOp(']')) throw syntaxError("invalid syntax. Perhaps you forgot a comma?");
+        else if (!this.isOp(']')) throw this.missingComma(item, line);
       }
       this.i++;
       return { kind: 'list', items };
@@ -345,39 +464,46 @@ class Parser {
         this.i++;
         return { kind: 'tuple', items: [] };
       }
+      const line = this.peek().line;
       const e = this.expressionList();
-      this.expectOp(')');
+      if (!this.isOp(')')) throw this.missingComma(e, line);
+      this.i++;
       return e;
     }
     if (this.isOp('{')) {
       this.i++;
       const entries: Array<readonly [Expr, Expr]> = [];
       while (!this.isOp('}')) {
+        const line = this.peek().line;
         const k = this.expression();
         if (!this.isOp(':')) {
-          if (entries.length === 0) return this.setRest(k);
-          throw syntaxError('invalid syntax');
+          if (entries.length === 0) return this.setRest(k, line);
+          throw this.fail();
         }
         this.i++;
-        entries.push([k, this.expression()]);
+        const v = this.expression();
+        entries.push([k, v]);
         if (this.isOp(',')) this.i++;
-        else if (!this.isOp('}')) throw syntaxError("invalid syntax. Perhaps you forgot a comma?");
+        else if (!this.isOp('}')) throw this.missingComma(v, line);
       }
       this.i++;
       return { kind: 'dict', entries };
     }
-    throw syntaxError('invalid syntax');
+    throw this.fail();
   }
 
   /** The rest of a set display `{a, b}` after its first item. */
-  private setRest(first: Expr): Expr {
+  private setRest(first: Expr, firstLine: number): Expr {
     const items = [first];
+    let last = first;
+    let lastLine = firstLine;
     for (;;) {
       if (this.isOp(',')) this.i++;
-      else if (!this.isOp('}')) throw syntaxError('invalid syntax. Perhaps you forgot a comma?');
+      else if (!this.isOp('}')) throw this.missingComma(last, lastLine);
       if (this.isOp('}')) break;
-      if (this.isOp(':')) throw syntaxError('invalid syntax');
-      items.push(this.expression());
+      lastLine = this.peek().line;
+      last = this.expression();
+      items.push(last);
     }
     this.i++;
     return { kind: 'set', items };
@@ -387,7 +513,7 @@ class Parser {
 /** Parses one Python expression (normally a call) into a tree. */
 export function parsePythonExpression(source: string): Expr {
   // eval() ignores leading spaces and tabs.
-  return new Parser(tokenize(source.replace(/^[ \t]+/, ''))).parseAll();
+  return new Parser(new Lexer(source.replace(/^[ \t]+/, ''))).parseAll();
 }
 
 /** A fully literal expression's value (no names, no calls), or undefined. */

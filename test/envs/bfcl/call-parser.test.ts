@@ -30,7 +30,7 @@ test('names, dotted callees, nested calls, unary and binary operators parse into
   assert.deepEqual(parsePythonExpression('  ls()'), { kind: 'call', callee: { kind: 'name', name: 'ls' }, args: [], keywords: [] });
 });
 
-// SyntaxError texts as CPython 3.11 reports them through eval.
+// SyntaxError texts as CPython 3.11.7 reports them through eval (line numbers included).
 test('syntax errors carry CPython texts', () => {
   const cases: Array<[string, string]> = [
     ['ls(', "'(' was never closed (<string>, line 1)"],
@@ -40,7 +40,20 @@ test('syntax errors carry CPython texts', () => {
     ["touch(file_name='x', 'y')", 'positional argument follows keyword argument (<string>, line 1)'],
     ['ls())', "unmatched ')' (<string>, line 1)"],
     ['f(x=01)', 'leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers (<string>, line 1)'],
-    ['', 'invalid syntax (<string>, line 1)'],
+    ['', 'invalid syntax (<string>, line 0)'],
+    ['ls()\nls()', 'invalid syntax (<string>, line 2)'],
+    ['ls(\n1 2)', 'invalid syntax. Perhaps you forgot a comma? (<string>, line 2)'],
+    ['\nls(', "'(' was never closed (<string>, line 2)"],
+    ['*([', 'invalid syntax (<string>, line 1)'],
+    // A tokenizer error anywhere wins over an earlier parser error.
+    ["ls(a=1 2, b='x)", 'unterminated string literal (detected at line 1) (<string>, line 1)'],
+    ["ls(x 's')", 'invalid syntax (<string>, line 1)'],
+    ['ls(a={1: 2 3})', 'invalid syntax. Perhaps you forgot a comma? (<string>, line 1)'],
+    ['ls(\n]', "closing parenthesis ']' does not match opening parenthesis '(' on line 1 (<string>, line 2)"],
+    ['0b2', "invalid digit '2' in binary literal (<string>, line 1)"],
+    ['0x', 'invalid hexadecimal literal (<string>, line 1)'],
+    ['1e', 'invalid decimal literal (<string>, line 1)'],
+    ['ls(a=1)\\x', 'unexpected character after line continuation character (<string>, line 1)'],
   ];
   for (const [src, message] of cases) {
     assert.throws(() => parsePythonExpression(src), { name: 'SyntaxError', message }, src);
