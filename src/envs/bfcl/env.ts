@@ -64,7 +64,7 @@ export interface BfclStep {
 
 export interface BfclEvaluation extends CheckerVerdict {
   /** 1 when the checker accepts the episode, else 0. */
-  readonly reward: number;
+  readonly score: number;
   /** The model's calls as the checker saw them: `[turn][step][call]`. */
   readonly calls: string[][][];
 }
@@ -161,7 +161,7 @@ export class BfclEnv {
     const entry = this.requireEntry();
     const model = this.calls.map((t) => t.map((s) => [...s]));
     const verdict = multiTurnCheck(model, entry.groundTruth, entry, { context: this.context });
-    return { ...verdict, reward: verdict.valid ? 1 : 0, calls: model };
+    return { ...verdict, score: verdict.valid ? 1 : 0, calls: model };
   }
 
   close(): void {

@@ -61,7 +61,7 @@ test('a full episode through Qwen text and OpenAI tool calls is judged valid', (
   assert.equal(s.truncated, false);
   const verdict = env.evaluate();
   assert.equal(verdict.valid, true);
-  assert.equal(verdict.reward, 1);
+  assert.equal(verdict.score, 1);
   assert.deepEqual(verdict.calls[0], [
     ["cd(folder='document')", "mkdir(dir_name='temp')"],
     ["mv(source='final_report.pdf', destination='temp')"],
