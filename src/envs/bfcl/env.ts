@@ -284,8 +284,8 @@ function callFromParts(name: string, argumentsJson: string): ParsedCall {
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
- * A JSON call as the Python call string BFCL would build (`name(k=repr(v), ...)`), so the checker executes exactly
- * what the model asked for; JSON's 5 and 5.0 stay an int and a float.
+ * A JSON call as the Python call string BFCL's convert_to_function_call builds (`name(k=repr(v),...)`), so the
+ * checker executes exactly what the model asked for; JSON's 5 and 5.0 stay an int and a float.
  */
 function callFromArgs(name: string, args: PyValue): ParsedCall {
   if (!IDENTIFIER.test(name)) return { call: null, error: `${JSON.stringify(name)} is not a function name` };
@@ -297,5 +297,5 @@ function callFromArgs(name: string, args: PyValue): ParsedCall {
     }
     parts.push(`${k}=${pyRepr(v)}`);
   }
-  return { call: `${name}(${parts.join(', ')})`, error: null };
+  return { call: `${name}(${parts.join(',')})`, error: null };
 }

@@ -64,7 +64,7 @@ test('a full episode through Qwen text and OpenAI tool calls is judged valid', (
   assert.equal(verdict.score, 1);
   assert.deepEqual(verdict.calls[0], [
     ["cd(folder='document')", "mkdir(dir_name='temp')"],
-    ["mv(source='final_report.pdf', destination='temp')"],
+    ["mv(source='final_report.pdf',destination='temp')"],
   ]);
   assert.throws(() => env.step('again'), /after the episode ended/);
 });
@@ -103,10 +103,10 @@ test('miss_func withholds functions until their turn, then announces them', () =
 
 test('parseAssistant keeps JSON ints and floats apart and reports unreadable calls', () => {
   assert.deepEqual(parseAssistant(call('tail', { file_name: 'x', lines: 2 }).replace('2}', '2.0}')), [
-    { call: "tail(file_name='x', lines=2.0)", error: null },
+    { call: "tail(file_name='x',lines=2.0)", error: null },
   ]);
   assert.deepEqual(parseAssistant(openAi('post_tweet', '{"content": "it\'s", "tags": ["#a"], "n": null}')), [
-    { call: `post_tweet(content="it's", tags=['#a'], n=None)`, error: null },
+    { call: `post_tweet(content="it's",tags=['#a'],n=None)`, error: null },
   ]);
   assert.deepEqual(parseAssistant('<tool_call>{"name": "x y"}</tool_call>'), [{ call: null, error: '"x y" is not a function name' }]);
   assert.deepEqual(parseAssistant('<tool_call>[1]</tool_call>'), [
