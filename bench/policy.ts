@@ -25,7 +25,7 @@ const BATCH = 8;
 const PROMPT_LEN = 16;
 const GEN_TOKENS = 128;
 const WARMUP_STEPS = 1;
-const TIMED_STEPS = 3;
+const TIMED_STEPS = 5;
 
 export interface PolicyBackendUnderTest {
   /** Short name used in bench names, e.g. "tfjs". */
