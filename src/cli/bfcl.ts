@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { UserError } from '../core/errors.js';
+import { fixedClock } from '../envs/bfcl/apis/contract.js';
 import { BFCL_CATEGORIES, isBfclCategory } from '../envs/bfcl/data.js';
 import { entriesById, parseReplayLine, replay } from '../envs/bfcl/replay.js';
 import { allCategoryStats } from '../envs/bfcl/stats.js';
@@ -17,10 +18,12 @@ export function registerBfcl(program: Command): void {
     )
     .requiredOption('--category <name>', `one of ${BFCL_CATEGORIES.join(', ')}`)
     .requiredOption('--input <file>', 'JSONL file of model calls ("-" reads stdin)')
-    .action(async (opts: { category: string; input: string }) => {
+    .option('--today <date>', "the date TravelAPI's age check reads as today (YYYY-MM-DD)", '2026-11-25')
+    .action(async (opts: { category: string; input: string; today: string }) => {
       if (!isBfclCategory(opts.category)) {
         throw new UserError(`unknown category '${opts.category}' (choose from ${BFCL_CATEGORIES.join(', ')})`);
       }
+      const today = parseDate(opts.today);
       const entries = entriesById(opts.category);
       // `... | head` closes stdout early: stop quietly instead of crashing on EPIPE.
       process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -42,7 +45,7 @@ export function registerBfcl(program: Command): void {
         const input = parseReplayLine(line, `${opts.input}:${lineNo}`);
         const entry = entries.get(input.id);
         if (!entry) throw new UserError(`${opts.input}:${lineNo}: no entry '${input.id}' in category ${opts.category}`);
-        process.stdout.write(`${JSON.stringify(replay(input, entry))}\n`);
+        process.stdout.write(`${JSON.stringify(replay(input, entry, fixedClock(today)))}\n`);
         if (++done % 100 === 0) process.stderr.write(`replayed ${done} lines\n`);
       }
       process.stderr.write(`replayed ${done} lines\n`);
@@ -71,4 +74,12 @@ export function registerBfcl(program: Command): void {
         process.stdout.write(`${row.join('\t')}\n`);
       }
     });
+}
+
+/** A YYYY-MM-DD date as midnight UTC (the original's naive local time, with TZ=UTC). */
+function parseDate(text: string): Date {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  const date = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : null;
+  if (!date || date.getUTCDate() !== Number(m![3])) throw new UserError(`--today takes a date YYYY-MM-DD, got '${text}'`);
+  return date;
 }

@@ -40,6 +40,27 @@ test('seeupo bfcl replay prints results and verdicts per input line', () => {
   assert.match(r.err, /replayed 2 lines/);
 });
 
+test("seeupo bfcl replay --today moves TravelAPI's today (default: the goldens' 2026-11-25)", () => {
+  const call = "verify_traveler_information(first_name='Michael', last_name='Thompson', date_of_birth='2008-11-26', passport_number='P12345678')";
+  const file = inputFile([JSON.stringify({ id: 'multi_turn_base_153', model: [[[call]]] })]);
+  const result = (r: { code: number | null; out: string; err: string }): string => {
+    assert.equal(r.code, 0, r.err);
+    return (JSON.parse(r.out) as { results: string[][][] }).results[0]![0]![0]!;
+  };
+  // 17 years old on 2026-11-25, 18 the day after (then the next check, the passport, fails).
+  assert.equal(
+    result(seeupo('bfcl', 'replay', '--category', 'base', '--input', file)),
+    '{"verification_status": false, "verification_failure": "Traveler must be at least 18 years old."}',
+  );
+  assert.equal(
+    result(seeupo('bfcl', 'replay', '--category', 'base', '--input', file, '--today', '2026-11-26')),
+    '{"verification_status": false, "verification_failure": "Passport must be issued by the United States."}',
+  );
+  const bad = seeupo('bfcl', 'replay', '--category', 'base', '--input', file, '--today', '2026-02-30');
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--today takes a date YYYY-MM-DD, got '2026-02-30'/);
+});
+
 test('seeupo bfcl replay names bad input without a stack trace', () => {
   const unknownId = seeupo('bfcl', 'replay', '--category', 'base', '--input', inputFile(['{"id": "multi_turn_base_999", "model": []}']));
   assert.equal(unknownId.code, 2);
