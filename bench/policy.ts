@@ -58,6 +58,8 @@ export const policyBackends: PolicyBackendUnderTest[] = [
 export interface Throughput {
   trainTokPerSec: number;
   trainMsPerStep: number;
+  /** CPU time of the whole process (all threads) per timed step: steadier than wall time on a shared machine. */
+  trainCpuMsPerStep: number;
   genTokPerSec: number;
 }
 
@@ -68,21 +70,27 @@ export async function measureLearner(learner: Learner, log: (line: string) => vo
   const batch: ScoredSequence[] = Array.from({ length: BATCH }, () => ({ tokens: Int32Array.from({ length: C }, () => rng.int(V)), responseStart: 1 }));
   const dLdLogp = batch.map(() => new Float32Array(C - 1).fill(-1 / (BATCH * (C - 1))));
   let t0 = 0;
+  let cpu0 = process.cpuUsage();
   for (let s = 0; s < WARMUP_STEPS + TIMED_STEPS; s++) {
-    if (s === WARMUP_STEPS) t0 = performance.now();
+    if (s === WARMUP_STEPS) {
+      t0 = performance.now();
+      cpu0 = process.cpuUsage();
+    }
     const a = performance.now();
     await learner.forwardBackward(batch, dLdLogp);
     await learner.optimStep({ lr: 1e-3, weightDecay: 0.1, maxGradNorm: 1 });
     log(`    step ${s + 1}/${WARMUP_STEPS + TIMED_STEPS}${s < WARMUP_STEPS ? ' (warm-up)' : ''}: ${(performance.now() - a).toFixed(0)} ms`);
   }
   const trainMsPerStep = (performance.now() - t0) / TIMED_STEPS;
+  const cpu = process.cpuUsage(cpu0);
+  const trainCpuMsPerStep = (cpu.user + cpu.system) / 1000 / TIMED_STEPS;
   const prompts = Array.from({ length: BATCH }, () => Int32Array.from({ length: PROMPT_LEN }, () => rng.int(V)));
   await learner.sample(prompts, { maxTokens: 4, seed: 1 }); // warm-up
   const g0 = performance.now();
   const outs = await learner.sample(prompts, { maxTokens: GEN_TOKENS, seed: 2 });
   const genMs = performance.now() - g0;
   const generated = outs.reduce((n, o) => n + o.tokens.length, 0);
-  return { trainTokPerSec: (BATCH * C) / (trainMsPerStep / 1000), trainMsPerStep, genTokPerSec: generated / (genMs / 1000) };
+  return { trainTokPerSec: (BATCH * C) / (trainMsPerStep / 1000), trainMsPerStep, trainCpuMsPerStep, genTokPerSec: generated / (genMs / 1000) };
 }
 
 export const policyBench: Bench = {
@@ -112,12 +120,12 @@ export const policyBench: Bench = {
       } finally {
         await learner.dispose();
       }
-      log(`  ${id}: ${m.trainTokPerSec.toFixed(0)} training tok/s (${m.trainMsPerStep.toFixed(0)} ms/step), ${m.genTokPerSec.toFixed(0)} generation tok/s`);
+      log(`  ${id}: ${m.trainTokPerSec.toFixed(0)} training tok/s (${m.trainMsPerStep.toFixed(0)} ms/step, ${m.trainCpuMsPerStep.toFixed(0)} ms CPU/step), ${m.genTokPerSec.toFixed(0)} generation tok/s`);
       const base = await baselineFor(backend.threads);
       const baseName = `pytorch-cpu-openblas-${backend.threads}t`;
       const baseline = (value: 'trainTokPerSec' | 'genTokPerSec') =>
         'missing' in base ? { name: baseName, value: null, missing: base.missing } : { name: baseName, value: base[value] };
-      results.push(withRatio({ bench: `policy-train/${id}`, value: m.trainTokPerSec, unit: 'tok/s', baseline: baseline('trainTokPerSec'), config: { ...config, msPerStep: m.trainMsPerStep, timedSteps: TIMED_STEPS } }));
+      results.push(withRatio({ bench: `policy-train/${id}`, value: m.trainTokPerSec, unit: 'tok/s', baseline: baseline('trainTokPerSec'), config: { ...config, msPerStep: m.trainMsPerStep, cpuMsPerStep: m.trainCpuMsPerStep, timedSteps: TIMED_STEPS } }));
       results.push(withRatio({ bench: `policy-generate/${id}`, value: m.genTokPerSec, unit: 'tok/s', baseline: baseline('genTokPerSec'), config: { ...config, promptTokens: PROMPT_LEN, generatedTokens: GEN_TOKENS } }));
     }
     return results;
