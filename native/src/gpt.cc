@@ -67,6 +67,62 @@ Tensor fromHost(const HostArray& a, torch::Dtype dtype) {
 
 constexpr int64_t kAttentionBlock = 64;
 
+// softmax(q·kᵀ·scale + causal mask)·v on [BH, L, hd]. Queries go in blocks of kAttentionBlock, each against the
+// keys up to its own end only, so the masked upper triangle is mostly never computed: with 4 blocks the score
+// matmuls, softmax and their gradients do 5/8 of the work (attention was ~40% of a training step at context 256).
+// baddbmm fuses the scale and the additive mask into the score matmul (the fastest form measured with torch 1.13).
+// With `probs`, keeps each block's attention probabilities for the backward pass.
+Tensor blockedCausalAttention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& causalMask, double scale,
+                              std::vector<Tensor>* probs) {
+  const int64_t BH = q.size(0), L = q.size(1);
+  Tensor y = torch::empty({BH, L, q.size(2)}, q.options());
+  for (int64_t start = 0; start < L; start += kAttentionBlock) {
+    const int64_t end = std::min(L, start + kAttentionBlock), n = end - start;
+    Tensor mask = causalMask.narrow(0, start, n).narrow(1, 0, end).expand({BH, n, end});
+    Tensor p = torch::softmax(torch::baddbmm(mask, q.narrow(1, start, n), k.narrow(1, 0, end).transpose(1, 2), 1.0, scale), -1);
+    y.narrow(1, start, n).copy_(torch::bmm(p, v.narrow(1, 0, end)));
+    if (probs != nullptr) probs->push_back(p);
+  }
+  return y;
+}
+
+// The blocked attention with its own backward: gradients go straight into preallocated dq, dk, dv (in-place batched
+// matmuls on their prefixes), where autograd through the blocks' slices would allocate and sum a full-size gradient
+// per slice (~10% of a training step at context 256).
+struct BlockedCausalAttention : public torch::autograd::Function<BlockedCausalAttention> {
+  static Tensor forward(torch::autograd::AutogradContext* ctx, const Tensor& q, const Tensor& k, const Tensor& v,
+                        const Tensor& causalMask, double scale) {
+    std::vector<Tensor> probs;
+    Tensor y = blockedCausalAttention(q, k, v, causalMask, scale, &probs);
+    torch::autograd::variable_list saved{q, k, v};
+    saved.insert(saved.end(), probs.begin(), probs.end());
+    ctx->save_for_backward(saved);
+    ctx->saved_data["scale"] = scale;
+    return y;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const Tensor &q = saved[0], &k = saved[1], &v = saved[2];
+    const double scale = ctx->saved_data["scale"].toDouble();
+    const Tensor& gy = grads[0];
+    const int64_t L = q.size(1);
+    Tensor dq = torch::zeros_like(q), dk = torch::zeros_like(k), dv = torch::zeros_like(v);
+    for (int64_t start = 0, block = 0; start < L; start += kAttentionBlock, block++) {
+      const int64_t end = std::min(L, start + kAttentionBlock), n = end - start;
+      const Tensor& p = saved[3 + block];  // [BH, n, end]
+      Tensor gyBlock = gy.narrow(1, start, n);
+      dv.narrow(1, 0, end).baddbmm_(p.transpose(1, 2), gyBlock);
+      Tensor dp = torch::bmm(gyBlock, v.narrow(1, 0, end).transpose(1, 2));
+      Tensor ds = torch::_softmax_backward_data(dp, p, -1, p.scalar_type());
+      dq.narrow(1, start, n).baddbmm_(ds, k.narrow(1, 0, end), 1.0, scale);
+      dk.narrow(1, 0, end).baddbmm_(ds.transpose(1, 2), q.narrow(1, start, n), 1.0, scale);
+    }
+    return {dq, dk, dv, Tensor(), Tensor()};
+  }
+};
+
 struct Layer {
   Tensor ln1w, ln1b, attnW, attnB, attnProjW, attnProjB, ln2w, ln2b, fcW, fcB, mlpProjW, mlpProjB;
 };
@@ -241,20 +297,11 @@ struct Gpt::Impl {
     return torch::linear(y.view({B, H, L, hd}).transpose(1, 2).reshape({B, L, d}), l.attnProjW, l.attnProjB);
   }
 
-  // softmax(q·kᵀ·scale + causal mask)·v on [BH, L, hd]. Queries go in blocks of kAttentionBlock, each against the
-  // keys up to its own end only, so the masked upper triangle is mostly never computed: with 4 blocks the score
-  // matmuls, softmax and their gradients do 5/8 of the work (attention was ~40% of a training step at context 256).
-  // baddbmm fuses the scale and the additive mask into the score matmul (the fastest form measured with torch 1.13).
   Tensor causalAttention(const Tensor& q, const Tensor& k, const Tensor& v) const {
-    const int64_t BH = q.size(0), L = q.size(1);
-    std::vector<Tensor> blocks;
-    for (int64_t start = 0; start < L; start += kAttentionBlock) {
-      const int64_t end = std::min(L, start + kAttentionBlock);
-      Tensor mask = causalMask.narrow(0, start, end - start).narrow(1, 0, end).expand({BH, end - start, end});
-      Tensor att = torch::baddbmm(mask, q.narrow(1, start, end - start), k.narrow(1, 0, end).transpose(1, 2), 1.0, scale);
-      blocks.push_back(torch::bmm(torch::softmax(att, -1), v.narrow(1, 0, end)));
+    if (torch::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad())) {
+      return BlockedCausalAttention::apply(q, k, v, causalMask, scale);
     }
-    return blocks.size() == 1 ? blocks[0] : torch::cat(blocks, 1);
+    return blockedCausalAttention(q, k, v, causalMask, scale, nullptr);
   }
 
   Tensor mlp(const Layer& l, const Tensor& h) const {
