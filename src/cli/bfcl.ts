@@ -2,10 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { UserError } from '../core/errors.js';
-import { fixedClock } from '../envs/bfcl/apis/contract.js';
 import { BFCL_CATEGORIES, isBfclCategory } from '../envs/bfcl/data.js';
-import { entriesById, parseReplayLine, replay } from '../envs/bfcl/replay.js';
-import { allCategoryStats } from '../envs/bfcl/stats.js';
 
 /** `seeupo bfcl`: the BFCL v4 multi-turn environment from the command line. */
 export function registerBfcl(program: Command): void {
@@ -24,6 +21,11 @@ export function registerBfcl(program: Command): void {
         throw new UserError(`unknown category '${opts.category}' (choose from ${BFCL_CATEGORIES.join(', ')})`);
       }
       const today = parseDate(opts.today);
+      // The environment is loaded here, not at start-up, so other commands start fast.
+      const [{ fixedClock }, { entriesById, parseReplayLine, replay }] = await Promise.all([
+        import('../envs/bfcl/apis/contract.js'),
+        import('../envs/bfcl/replay.js'),
+      ]);
       const entries = entriesById(opts.category);
       // `... | head` closes stdout early: stop quietly instead of crashing on EPIPE.
       process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -55,7 +57,8 @@ export function registerBfcl(program: Command): void {
     .description('per category: user turns and ground-truth calls per entry, and how many entries each call budget can solve')
     .option('--budget <calls...>', 'call budgets to count solvable entries for', ['10', '20', '30', '50'])
     .option('--json', 'print one JSON object per category instead of a table')
-    .action((opts: { budget: string[]; json?: boolean }) => {
+    .action(async (opts: { budget: string[]; json?: boolean }) => {
+      const { allCategoryStats } = await import('../envs/bfcl/stats.js');
       const budgets = opts.budget.map((b) => {
         const n = Number(b);
         if (!Number.isInteger(n) || n < 0) throw new UserError(`--budget takes non-negative integers, got '${b}'`);

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { chooseLocalBackend, localBackendStatuses } from '../policy/native/select.js';
 
 /** `seeupo doctor`: which local policy back ends work here, which one `auto` picks, and why the others do not. */
 export function registerDoctor(program: Command): void {
@@ -8,6 +7,8 @@ export function registerDoctor(program: Command): void {
     .description('report which local policy back ends are available here (native libtorch, portable TensorFlow.js) and why not')
     .option('--json', 'print one JSON object: {backends: [{backend, available, detail}], auto}')
     .action(async (opts: { json?: boolean }) => {
+      // Loaded here, not at start-up: TensorFlow.js and the addon take a second to load, and other commands need neither.
+      const { chooseLocalBackend, localBackendStatuses } = await import('../policy/native/select.js');
       const backends = await localBackendStatuses();
       const auto = chooseLocalBackend('auto');
       if (opts.json) {
