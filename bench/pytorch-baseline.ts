@@ -64,7 +64,10 @@ interface ProcessResult {
 
 function runProcess(cmd: string, args: string[], onStderrLine?: (line: string) => void): Promise<ProcessResult> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The same OpenMP wait policy the native back end sets for itself (src/policy/native/addon.ts): spinning idle
+    // threads made 2-thread steps 3-5x slower on a busy machine, so a baseline without it is not a fair peer.
+    const env = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     let pending = '';
