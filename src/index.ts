@@ -5,6 +5,7 @@ export * from './core/rng.js';
 export * from './core/errors.js';
 export * from './core/config.js';
 export * from './algos/index.js';
+export { LearnerPort } from './train/learner-port.js';
 export * from './policy/learner.js';
 export * from './policy/weights.js';
 export * from './policy/safetensors.js';

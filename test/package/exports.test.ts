@@ -1,0 +1,10 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+test("the README's library example names only what the package root exports", async () => {
+  const pkg = await import('../../src/index.js');
+  for (const name of ['resolveAlgorithm', 'runIteration', 'Rng', 'LearnerPort', 'createLocalLearner', 'BfclEnv', 'TfjsLearner', 'NativeLearner']) {
+    assert.equal(typeof (pkg as Record<string, unknown>)[name], 'function', name);
+  }
+  assert.equal(typeof pkg.lab.runLab, 'function');
+});
