@@ -12,7 +12,8 @@ import { libtorchInstalled, loadNativeAddon } from '../../src/policy/native/addo
 import { NativeLearner } from '../../src/policy/native/native-learner.js';
 import { chooseToken } from '../../src/policy/tfjs/sampling.js';
 import { initWeights, weightLayout, type Weights } from '../../src/policy/weights.js';
-import { maxAbsDiff, nativeBinding, nativeSkip, randomWeights, referenceLogits, referenceLogprobs } from './native-reference.js';
+import { maxAbsDiff, nativeBinding, nativeSkip, randomWeights } from './native-reference.js';
+import { referenceLogits, referenceLogprobs } from './reference-gpt.js';
 
 const config: ModelConfig = { vocabSize: 13, contextLength: 12, dModel: 8, nLayers: 2, nHeads: 2 };
 const skip = nativeSkip;
