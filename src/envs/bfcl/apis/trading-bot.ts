@@ -1,9 +1,8 @@
 import { pyAbs, pyAdd, pyCompare, pyFloat, pyMul, pySub, pyTrueDiv } from '../python/ops.js';
-import { asDict, asList, listRemove, pyIn, pyIter } from '../python/builtins.js';
+import { asDict, asList, getItem, listRemove, pyIn, pyIter } from '../python/builtins.js';
 import { PyRandom } from '../python/random.js';
 import {
   PyDict,
-  PyTuple,
   deepCopy,
   indexError,
   pyEq,
@@ -438,21 +437,6 @@ function sequenceIndex(v: readonly PyValue[], key: PyValue, what: string): numbe
   if (i < 0) i += n;
   if (i < 0 || i >= n) throw indexError(`${what === 'str' ? 'string' : what} index out of range`);
   return i;
-}
-
-/** `container[key]` for dicts, lists, tuples and strs, with Python's error texts. */
-export function getItem(container: PyValue, key: PyValue): PyValue {
-  if (container instanceof PyDict) return container.getItem(key);
-  if (Array.isArray(container)) return container[sequenceIndex(container, key, 'list')]!;
-  if (container instanceof PyTuple) return container.items[sequenceIndex([...container.items], key, 'tuple')]!;
-  if (typeof container === 'string') {
-    if (typeof key !== 'bigint' && typeof key !== 'boolean') {
-      throw typeError(`string indices must be integers, not '${pyTypeName(key)}'`);
-    }
-    const chars = [...container];
-    return chars[sequenceIndex(chars, key, 'str')]!;
-  }
-  throw typeError(`'${pyTypeName(container)}' object is not subscriptable`);
 }
 
 /** `container[key] = value` for dicts and lists. */

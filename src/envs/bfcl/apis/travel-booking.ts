@@ -1,5 +1,5 @@
 import { pyAdd, pyCompare, pyFloat, pyInt, pyMul, pyRound, pySub, pyTrueDiv } from '../python/ops.js';
-import { asDict, pyIn, pyIter } from '../python/builtins.js';
+import { asDict, getItem, pyIn, pyIter } from '../python/builtins.js';
 import { PyRandom } from '../python/random.js';
 import {
   PyDict,
@@ -15,7 +15,7 @@ import {
 } from '../python/value.js';
 import { defineApiClass, scenarioGet, sig, type ApiContext, type ApiInstance, type Clock } from './contract.js';
 import { BOOKING_RECORD_EXTENSION, CREDIT_CARD_EXTENSION } from './long-context.js';
-import { augmented, getItem, seedOf, setItem, strptime } from './trading-bot.js';
+import { augmented, seedOf, setItem, strptime } from './trading-bot.js';
 
 /**
  * Port of travel_booking.py (TravelAPI): token authentication, credit cards, flight costs and bookings, insurance,

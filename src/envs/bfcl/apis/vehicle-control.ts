@@ -1,5 +1,5 @@
 import { pyAdd, pyCompare, pyFloat, pyMod, pyMul, pySub, pyTrueDiv } from '../python/ops.js';
-import { asDict, pyIter } from '../python/builtins.js';
+import { asDict, getItem, pyIter } from '../python/builtins.js';
 import { PyRandom } from '../python/random.js';
 import { PyDict, deepCopy, pyEq, pyTruthy, type PyValue } from '../python/value.js';
 import { defineApiClass, scenarioGet, sig, type ApiInstance } from './contract.js';
@@ -9,7 +9,7 @@ import {
   LONG_WEATHER_EXTENSION,
   PARKING_BRAKE_INSTRUCTION,
 } from './long-context.js';
-import { augmented, getItem, joinStrings, seedOf, setItem } from './trading-bot.js';
+import { augmented, joinStrings, seedOf, setItem } from './trading-bot.js';
 
 /**
  * Port of vehicle_control.py (VehicleControlAPI): engine, doors, climate, brakes, cruise control and a few lookup

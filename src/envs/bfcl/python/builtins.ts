@@ -56,7 +56,8 @@ export function getItem(v: PyValue, key: PyValue): PyValue {
     const seq: readonly PyValue[] = Array.isArray(v) ? v : v instanceof PyTuple ? v.items : [...v];
     const what = Array.isArray(v) ? 'list' : v instanceof PyTuple ? 'tuple' : 'string';
     if (typeof key !== 'bigint' && typeof key !== 'boolean') {
-      throw typeError(`${what} indices must be integers or slices, not ${pyTypeName(key)}`);
+      // CPython 3.11 words the str case differently (and quotes the type name there).
+      throw typeError(what === 'string' ? `string indices must be integers, not '${pyTypeName(key)}'` : `${what} indices must be integers or slices, not ${pyTypeName(key)}`);
     }
     let i = Number(typeof key === 'boolean' ? (key ? 1n : 0n) : key);
     if (i < 0) i += seq.length;

@@ -61,23 +61,23 @@ export function pySub(a: PyValue, b: PyValue): PyValue {
   return toFloat(a) - toFloat(b);
 }
 
-/** `a * b` for numbers (str/list repetition by an int too). */
+/** `a * b` for numbers (str/list/tuple repetition by an int too). */
 export function pyMul(a: PyValue, b: PyValue): PyValue {
   if (isPyNum(a) && isPyNum(b)) {
     if (isPyInt(a) && isPyInt(b)) return asInt(a) * asInt(b);
     return toFloat(a) * toFloat(b);
   }
-  if (typeof a === 'string' && isPyInt(b)) return a.repeat(Math.max(0, Number(asInt(b))));
-  if (isPyInt(a) && typeof b === 'string') return b.repeat(Math.max(0, Number(asInt(a))));
-  if (typeof a === 'string' || typeof b === 'string' || Array.isArray(a) || Array.isArray(b)) {
-    const seq = typeof a === 'string' || Array.isArray(a) ? a : b;
+  const isSeq = (v: PyValue) => typeof v === 'string' || Array.isArray(v) || v instanceof PyTuple;
+  if (isSeq(a) || isSeq(b)) {
+    const seq = isSeq(a) ? a : b;
     const other = seq === a ? b : a;
-    if (Array.isArray(seq) && isPyInt(other)) {
-      const out: PyValue[] = [];
-      for (let i = 0n; i < asInt(other); i++) out.push(...seq);
-      return out;
-    }
-    throw typeError(`can't multiply sequence by non-int of type '${pyTypeName(other)}'`);
+    if (!isPyInt(other)) throw typeError(`can't multiply sequence by non-int of type '${pyTypeName(other)}'`);
+    const n = Math.max(0, Number(asInt(other)));
+    if (typeof seq === 'string') return seq.repeat(n);
+    const items = seq instanceof PyTuple ? seq.items : (seq as readonly PyValue[]);
+    const out: PyValue[] = [];
+    for (let i = 0; i < n; i++) out.push(...items);
+    return seq instanceof PyTuple ? new PyTuple(out) : out;
   }
   return unsupported('*', a, b);
 }

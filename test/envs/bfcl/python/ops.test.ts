@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { PyTuple } from '../../../../src/envs/bfcl/python/value.js';
 import {
   pyAdd,
   pyCompare,
@@ -22,12 +23,19 @@ test('int op int stays int, any float makes a float', () => {
   assert.equal(pyMod(-7n, 2n), 1n);
   assert.equal(pyMod(7.5, -2n), -0.5);
   assert.equal(pyAdd('a', 'b'), 'ab');
+  assert.deepEqual(pyMul(new PyTuple([1n]), 2n), new PyTuple([1n, 1n]));
+  assert.deepEqual(pyMul(2n, [1n, 'x']), [1n, 'x', 1n, 'x']);
+  assert.equal(pyMul('ab', 2n), 'abab');
 });
 
 test('Python error texts for bad operands and zero division', () => {
   assert.throws(() => pyAdd(1n, 'a'), { name: 'TypeError', message: "unsupported operand type(s) for +: 'int' and 'str'" });
   assert.throws(() => pyAdd('a', 1n), { name: 'TypeError', message: 'can only concatenate str (not "int") to str' });
   assert.throws(() => pyTrueDiv(1n, 0n), { name: 'ZeroDivisionError', message: 'division by zero' });
+  // CPython 3.11.7: (1, 2) * 1.5, [1] * 1.5, 1.5 * 'a'
+  for (const [x, y] of [[new PyTuple([1n, 2n]), 1.5], [[1n], 1.5], [1.5, 'a']] as const) {
+    assert.throws(() => pyMul(x as never, y as never), { name: 'TypeError', message: "can't multiply sequence by non-int of type 'float'" });
+  }
   assert.throws(() => pyTrueDiv(1.0, 0n), { name: 'ZeroDivisionError', message: 'float division by zero' });
   assert.throws(() => pyCompare('<', 'a', 1n), {
     name: 'TypeError',

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareCodePoints, formatFixed, sortedStrings, splitWhitespace, splitlines, strip, utf8Length } from '../../../../src/envs/bfcl/python/strings.js';
 import { asStr, getItem, listRemove, pyIn, pyIter, zfill } from '../../../../src/envs/bfcl/python/builtins.js';
-import { PyDict } from '../../../../src/envs/bfcl/python/value.js';
+import { PyDict, PyTuple } from '../../../../src/envs/bfcl/python/value.js';
 
 // Expected values printed by CPython 3.11.7.
 test('str methods follow Python: splitlines, split, strip, ordering, byte length', () => {
@@ -35,6 +35,9 @@ test('builtins raise Python errors for wrong types', () => {
   assert.throws(() => getItem(['a'], 1n), { name: 'IndexError', message: 'list index out of range' });
   assert.throws(() => getItem(['a'], 0.0), { name: 'TypeError', message: 'list indices must be integers or slices, not float' });
   assert.throws(() => getItem(PyDict.of({}), 0n), { name: 'KeyError', message: '0' });
+  // CPython 3.11.7: 'abc'['x'] and (1,)['x']
+  assert.throws(() => getItem('abc', 'x'), { name: 'TypeError', message: "string indices must be integers, not 'str'" });
+  assert.throws(() => getItem(new PyTuple([1n]), 'x'), { name: 'TypeError', message: 'tuple indices must be integers or slices, not str' });
   const xs = [1n, 2n, 1n];
   listRemove(xs, 1.0);
   assert.deepEqual(xs, [2n, 1n]);
