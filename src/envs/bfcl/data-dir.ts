@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The BFCL data shipped with the package (`data/bfcl/` at the package root). Found by walking up from this module,
- * so it works from `src/` and from `dist/src/` alike; the product never reads ../shared at run time.
+ * so it works from `src/` and from `dist/src/` alike; the product never reads the developers' shared folder at run time.
  */
 function findDataDir(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
