@@ -1,17 +1,14 @@
 import { pyAbs, pyAdd, pyCompare, pyFloat, pyMul, pySub, pyTrueDiv } from '../python/ops.js';
-import { asDict, asList, getItem, listRemove, pyIn, pyIter } from '../python/builtins.js';
-import { PyRandom } from '../python/random.js';
+import { asDict, asList, augmented, getItem, joinStrings, listRemove, pyIn, pyIter, setItem } from '../python/builtins.js';
+import { DATETIME_MAX_KEY, DATETIME_MIN_KEY, formatUtc, sortKey, strptime } from '../python/datetime.js';
+import { PyRandom, seedOf } from '../python/random.js';
 import {
   PyDict,
   deepCopy,
-  indexError,
   pyEq,
   pyRepr,
   pyStr,
   pyTruthy,
-  pyTypeName,
-  typeError,
-  valueError,
   type PyValue,
 } from '../python/value.js';
 import { defineApiClass, scenarioGet, sig, type ApiInstance } from './contract.js';
@@ -397,24 +394,9 @@ export const TradingBotClass = defineApiClass({
   },
 });
 
-// ---------------------------------------------------------------------------------------------------------------
-// Python semantics that TradingBot, TravelAPI and VehicleControlAPI share beyond python/ops.ts and
-// python/builtins.ts: subscript read and write, augmented-assignment error texts, str.join, datetime.strptime.
-// (They would sit well in python/; they live here so that this part only touches its own files.)
-// ---------------------------------------------------------------------------------------------------------------
-
 /** `str.isdigit()` for the ASCII digits that JSON keys and dates use. */
 function isDigits(s: string): boolean {
   return /^[0-9]+$/.test(s);
-}
-
-/**
- * The seed `random.Random(seed)` receives. It comes from a scenario's `random_seed` (never from the model), and no
- * shipped scenario sets one, so only the int seeds of the DEFAULT_STATEs are ported.
- */
-export function seedOf(v: PyValue): bigint {
-  if (typeof v === 'bigint') return v;
-  throw new Error(`random_seed ${pyRepr(v)}: only int seeds are ported`);
 }
 
 /** `v.copy()` of a dict value (a shallow copy, as dict.copy). */
@@ -425,155 +407,4 @@ function callCopy(v: PyValue): PyDict {
 /** `d.get(key, fallback)` on a value that must be a dict. */
 function dictGet(d: PyValue, key: PyValue, fallback: PyValue): PyValue {
   return asDict(d, 'get').get(key) ?? fallback;
-}
-
-/** The index `v[key]` reads or writes; `what` names the sequence in Python's messages ("list", "tuple", ...). */
-function sequenceIndex(v: readonly PyValue[], key: PyValue, what: string): number {
-  if (typeof key !== 'bigint' && typeof key !== 'boolean') {
-    throw typeError(`${what.split(' ')[0]} indices must be integers or slices, not ${pyTypeName(key)}`);
-  }
-  const n = v.length;
-  let i = Number(typeof key === 'boolean' ? (key ? 1n : 0n) : key);
-  if (i < 0) i += n;
-  if (i < 0 || i >= n) throw indexError(`${what === 'str' ? 'string' : what} index out of range`);
-  return i;
-}
-
-/** `container[key] = value` for dicts and lists. */
-export function setItem(container: PyValue, key: PyValue, value: PyValue): void {
-  if (container instanceof PyDict) {
-    container.set(key, value);
-    return;
-  }
-  if (Array.isArray(container)) {
-    container[sequenceIndex(container, key, 'list assignment')] = value;
-    return;
-  }
-  throw typeError(`'${pyTypeName(container)}' object does not support item assignment`);
-}
-
-/**
- * `a += b` / `a -= b`: Python names the augmented operator in its TypeError ("unsupported operand type(s) for -=:
- * 'NoneType' and 'int'"), where python/ops.ts names the plain one.
- */
-export function augmented(op: '+=' | '-=', fn: (a: PyValue, b: PyValue) => PyValue, a: PyValue, b: PyValue): PyValue {
-  try {
-    return fn(a, b);
-  } catch (e) {
-    if (e instanceof Error && e.name === 'TypeError' && e.message.startsWith(`unsupported operand type(s) for ${op[0]}:`)) {
-      throw typeError(e.message.replace(`for ${op[0]}:`, `for ${op}:`));
-    }
-    throw e;
-  }
-}
-
-/** `sep.join(items)`: every item must be a str. */
-export function joinStrings(sep: string, items: readonly PyValue[]): string {
-  items.forEach((item, i) => {
-    if (typeof item !== 'string') throw typeError(`sequence item ${i}: expected str instance, ${pyTypeName(item)} found`);
-  });
-  return items.join(sep);
-}
-
-/** A naive date-time as datetime.strptime returns it. */
-export interface NaiveDateTime {
-  readonly year: number;
-  readonly month: number;
-  readonly day: number;
-  readonly hour: number;
-  readonly minute: number;
-  readonly second: number;
-}
-
-/** Orders date-times like Python compares datetimes (microseconds are always 0 here). */
-export function sortKey(t: NaiveDateTime): number {
-  return ((((t.year * 100 + t.month) * 100 + t.day) * 100 + t.hour) * 100 + t.minute) * 100 + t.second;
-}
-
-/** `datetime.min` / `datetime.max` as sort keys (max's microseconds exceed every parsed time's 0). */
-const DATETIME_MIN_KEY = sortKey({ year: 1, month: 1, day: 1, hour: 0, minute: 0, second: 0 });
-const DATETIME_MAX_KEY = sortKey({ year: 9999, month: 12, day: 31, hour: 23, minute: 59, second: 59 });
-
-/** The directive regexes of CPython 3.11's _strptime (C locale), as named groups. */
-const STRPTIME_DIRECTIVES: Readonly<Record<string, string>> = {
-  d: '(?<d>3[0-1]|[1-2]\\d|0[1-9]|[1-9]| [1-9])',
-  H: '(?<H>2[0-3]|[0-1]\\d|\\d)',
-  I: '(?<I>1[0-2]|0[1-9]|[1-9])',
-  m: '(?<m>1[0-2]|0[1-9]|[1-9])',
-  M: '(?<M>[0-5]\\d|\\d)',
-  S: '(?<S>6[0-1]|[0-5]\\d|\\d)',
-  Y: '(?<Y>\\d\\d\\d\\d)',
-  p: '(?<p>am|pm)',
-};
-
-/** Python's `\s` in a str pattern: JS's `\s` plus the separators \x1c-\x1f and \x85. */
-const PY_WHITESPACE = '[\\s\\x1c-\\x1f\\x85]';
-
-const strptimeRegexes = new Map<string, RegExp>();
-
-function strptimeRegex(format: string): RegExp {
-  let re = strptimeRegexes.get(format);
-  if (re) return re;
-  // As _strptime's TimeRE.pattern: escape regex syntax, any whitespace run matches \s+, directives expand.
-  const escaped = format.replace(/[\\.^$*+?(){}[\]|]/g, '\\$&').replace(/\s+/g, '\u0000');
-  let pattern = '';
-  for (let i = 0; i < escaped.length; i++) {
-    const ch = escaped[i]!;
-    if (ch === '%') {
-      const directive = STRPTIME_DIRECTIVES[escaped[++i] ?? ''];
-      if (directive === undefined) throw new Error(`strptime directive %${escaped[i]} is not ported`);
-      pattern += directive;
-    } else pattern += ch === '\u0000' ? `${PY_WHITESPACE}+` : ch;
-  }
-  re = new RegExp(`^(?:${pattern})`, 'i'); // compiled with re.IGNORECASE, matched at the start
-  strptimeRegexes.set(format, re);
-  return re;
-}
-
-function daysInMonth(year: number, month: number): number {
-  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
-}
-
-/**
- * `datetime.strptime(data, format)` of CPython 3.11 for the directives %Y %m %d %H %I %M %S %p, with its ValueError
- * texts ("time data '2024/01/01' does not match format '%Y-%m-%d'", "unconverted data remains: x", "day is out of
- * range for month", ...) and its TypeError for a non-str argument.
- */
-export function strptime(data: PyValue, format: string): NaiveDateTime {
-  if (typeof data !== 'string') {
-    // CPython's argument check names None as "None", other types by their type name.
-    throw typeError(`strptime() argument 1 must be str, not ${data === null ? 'None' : pyTypeName(data)}`);
-  }
-  const m = strptimeRegex(format).exec(data);
-  if (!m) throw valueError(`time data ${pyRepr(data)} does not match format ${pyRepr(format)}`);
-  if (m[0].length !== data.length) throw valueError(`unconverted data remains: ${data.slice(m[0].length)}`);
-  const g = m.groups ?? {};
-  const num = (s: string | undefined, fallback: number): number => (s === undefined ? fallback : Number(s));
-  const year = num(g.Y, 1900);
-  const month = num(g.m, 1);
-  const day = num(g.d, 1);
-  let hour = num(g.H, 0);
-  if (g.I !== undefined) {
-    hour = Number(g.I);
-    const pm = (g.p ?? '').toLowerCase() === 'pm';
-    if (pm && hour !== 12) hour += 12;
-    else if (!pm && hour === 12) hour = 0; // 12 AM is midnight
-  }
-  const minute = num(g.M, 0);
-  const second = num(g.S, 0);
-  if (year < 1) throw valueError(`year ${year} is out of range`);
-  if (day > daysInMonth(year, month)) throw valueError('day is out of range for month');
-  if (second > 59) throw valueError('second must be in 0..59');
-  return { year, month, day, hour, minute, second };
-}
-
-/** `datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")` with the machine's time zone taken as UTC. */
-function formatUtc(seconds: number): string {
-  const d = new Date(seconds * 1000);
-  const p = (n: number): string => String(n).padStart(2, '0');
-  return (
-    `${String(d.getUTCFullYear()).padStart(4, '0')}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ` +
-    `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`
-  );
 }

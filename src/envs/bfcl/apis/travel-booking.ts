@@ -1,6 +1,7 @@
 import { pyAdd, pyCompare, pyFloat, pyInt, pyMul, pyRound, pySub, pyTrueDiv } from '../python/ops.js';
-import { asDict, getItem, pyIn, pyIter } from '../python/builtins.js';
-import { PyRandom } from '../python/random.js';
+import { asDict, augmented, getItem, pyIn, pyIter, setItem } from '../python/builtins.js';
+import { strptime } from '../python/datetime.js';
+import { PyRandom, seedOf } from '../python/random.js';
 import {
   PyDict,
   PyTuple,
@@ -15,7 +16,6 @@ import {
 } from '../python/value.js';
 import { defineApiClass, scenarioGet, sig, type ApiContext, type ApiInstance, type Clock } from './contract.js';
 import { BOOKING_RECORD_EXTENSION, CREDIT_CARD_EXTENSION } from './long-context.js';
-import { augmented, seedOf, setItem, strptime } from './trading-bot.js';
 
 /**
  * Port of travel_booking.py (TravelAPI): token authentication, credit cards, flight costs and bookings, insurance,

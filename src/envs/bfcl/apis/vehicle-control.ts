@@ -1,6 +1,6 @@
 import { pyAdd, pyCompare, pyFloat, pyMod, pyMul, pySub, pyTrueDiv } from '../python/ops.js';
-import { asDict, getItem, pyIter } from '../python/builtins.js';
-import { PyRandom } from '../python/random.js';
+import { asDict, augmented, getItem, joinStrings, pyIter, setItem } from '../python/builtins.js';
+import { PyRandom, seedOf } from '../python/random.js';
 import { PyDict, deepCopy, pyEq, pyTruthy, type PyValue } from '../python/value.js';
 import { defineApiClass, scenarioGet, sig, type ApiInstance } from './contract.js';
 import {
@@ -9,7 +9,6 @@ import {
   LONG_WEATHER_EXTENSION,
   PARKING_BRAKE_INSTRUCTION,
 } from './long-context.js';
-import { augmented, joinStrings, seedOf, setItem } from './trading-bot.js';
 
 /**
  * Port of vehicle_control.py (VehicleControlAPI): engine, doors, climate, brakes, cruise control and a few lookup

@@ -52,17 +52,13 @@ export function asDict(v: PyValue, method: string): PyDict {
 /** `v[key]` on a dict (KeyError) or a list/str with an int index (IndexError), as Python subscripts. */
 export function getItem(v: PyValue, key: PyValue): PyValue {
   if (v instanceof PyDict) return v.getItem(key);
-  if (Array.isArray(v) || v instanceof PyTuple || typeof v === 'string') {
-    const seq: readonly PyValue[] = Array.isArray(v) ? v : v instanceof PyTuple ? v.items : [...v];
-    const what = Array.isArray(v) ? 'list' : v instanceof PyTuple ? 'tuple' : 'string';
-    if (typeof key !== 'bigint' && typeof key !== 'boolean') {
-      // CPython 3.11 words the str case differently (and quotes the type name there).
-      throw typeError(what === 'string' ? `string indices must be integers, not '${pyTypeName(key)}'` : `${what} indices must be integers or slices, not ${pyTypeName(key)}`);
-    }
-    let i = Number(typeof key === 'boolean' ? (key ? 1n : 0n) : key);
-    if (i < 0) i += seq.length;
-    if (i < 0 || i >= seq.length) throw indexError(`${what} index out of range`);
-    return seq[i]!;
+  if (Array.isArray(v)) return v[sequenceIndex(v, key, 'list')]!;
+  if (v instanceof PyTuple) return v.items[sequenceIndex(v.items, key, 'tuple')]!;
+  if (typeof v === 'string') {
+    // CPython 3.11 words the str case differently (and quotes the type name there).
+    if (typeof key !== 'bigint' && typeof key !== 'boolean') throw typeError(`string indices must be integers, not '${pyTypeName(key)}'`);
+    const chars = [...v];
+    return chars[sequenceIndex(chars, key, 'str')]!;
   }
   throw typeError(`'${pyTypeName(v)}' object is not subscriptable`);
 }
@@ -89,4 +85,52 @@ export function pyIter(v: PyValue): PyValue[] {
   if (v instanceof PyDict) return v.keys();
   if (v instanceof PySet) return v.items();
   throw typeError(`'${pyTypeName(v)}' object is not iterable`);
+}
+
+/** The index `v[key]` reads or writes; `what` names the sequence in Python's messages ("list", "tuple", ...). */
+function sequenceIndex(v: readonly PyValue[], key: PyValue, what: string): number {
+  if (typeof key !== 'bigint' && typeof key !== 'boolean') {
+    throw typeError(`${what.split(' ')[0]} indices must be integers or slices, not ${pyTypeName(key)}`);
+  }
+  const n = v.length;
+  let i = Number(typeof key === 'boolean' ? (key ? 1n : 0n) : key);
+  if (i < 0) i += n;
+  if (i < 0 || i >= n) throw indexError(`${what === 'str' ? 'string' : what} index out of range`);
+  return i;
+}
+
+/** `container[key] = value` for dicts and lists. */
+export function setItem(container: PyValue, key: PyValue, value: PyValue): void {
+  if (container instanceof PyDict) {
+    container.set(key, value);
+    return;
+  }
+  if (Array.isArray(container)) {
+    container[sequenceIndex(container, key, 'list assignment')] = value;
+    return;
+  }
+  throw typeError(`'${pyTypeName(container)}' object does not support item assignment`);
+}
+
+/**
+ * `a += b` / `a -= b`: Python names the augmented operator in its TypeError ("unsupported operand type(s) for -=:
+ * 'NoneType' and 'int'"), where python/ops.ts names the plain one.
+ */
+export function augmented(op: '+=' | '-=', fn: (a: PyValue, b: PyValue) => PyValue, a: PyValue, b: PyValue): PyValue {
+  try {
+    return fn(a, b);
+  } catch (e) {
+    if (e instanceof Error && e.name === 'TypeError' && e.message.startsWith(`unsupported operand type(s) for ${op[0]}:`)) {
+      throw typeError(e.message.replace(`for ${op[0]}:`, `for ${op}:`));
+    }
+    throw e;
+  }
+}
+
+/** `sep.join(items)`: every item must be a str. */
+export function joinStrings(sep: string, items: readonly PyValue[]): string {
+  items.forEach((item, i) => {
+    if (typeof item !== 'string') throw typeError(`sequence item ${i}: expected str instance, ${pyTypeName(item)} found`);
+  });
+  return items.join(sep);
 }

@@ -1,4 +1,4 @@
-import { valueError } from './value.js';
+import { pyRepr, valueError, type PyValue } from './value.js';
 
 /**
  * Python's `random.Random` (CPython 3.11, Mersenne Twister MT19937), draw for draw: the original API classes seed it
@@ -142,4 +142,13 @@ export class PyRandom {
   uniform(a: number, b: number): number {
     return a + (b - a) * this.random();
   }
+}
+
+/**
+ * The seed `random.Random(seed)` receives. It comes from a scenario's `random_seed` (never from the model), and no
+ * shipped scenario sets one, so only the int seeds of the DEFAULT_STATEs are ported.
+ */
+export function seedOf(v: PyValue): bigint {
+  if (typeof v === 'bigint') return v;
+  throw new Error(`random_seed ${pyRepr(v)}: only int seeds are ported`);
 }
