@@ -97,13 +97,17 @@ export function leaveOneOutAdvantages(trajectories: readonly Trajectory[]): Map<
   return out;
 }
 
-/** Gives every token of every turn of trajectory i the advantage a_i. */
-export function broadcastToTokens(batch: TurnBatch, perTrajectory: ReadonlyMap<string, number>): Map<string, Float64Array> {
+/**
+ * Gives every token of a turn sample one advantage: keyed by trajectory id (GRAE, RLOO: every turn of trajectory i
+ * gets a_i) or by turn key (GAE: one advantage per turn).
+ */
+export function broadcastToTokens(batch: TurnBatch, advantages: ReadonlyMap<string, number>, keyedBy: 'trajectory' | 'turn' = 'trajectory'): Map<string, Float64Array> {
   const out = new Map<string, Float64Array>();
   for (const s of batch.samples) {
-    const a = perTrajectory.get(s.trajectoryId);
-    if (a === undefined) throw new Error(`no advantage for trajectory ${s.trajectoryId}`);
-    out.set(turnKeyString(s), new Float64Array(s.turn.responseTokens.length).fill(a));
+    const k = turnKeyString(s);
+    const a = advantages.get(keyedBy === 'trajectory' ? s.trajectoryId : k);
+    if (a === undefined) throw new Error(`no advantage for ${keyedBy === 'trajectory' ? `trajectory ${s.trajectoryId}` : `turn ${k}`}`);
+    out.set(k, new Float64Array(s.turn.responseTokens.length).fill(a));
   }
   return out;
 }

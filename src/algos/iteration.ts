@@ -80,8 +80,13 @@ export async function runIteration(
   if (needsRef && !port.referenceLogprobs) throw new Error(`${algo.name}: the KL term needs reference log-probs, which this policy back end does not provide`);
   const ref = needsRef ? scatterTokens(batch, await port.referenceLogprobs!(batch)) : null;
 
+  // Log-probs under the weights the iteration starts with, computed at most once: REINFORCE++'s KL-in-reward and
+  // the joint schedule's π_old both read them.
+  let start: Promise<PerTokenByTurn> | null = null;
+  const startLogprobs = () => (start ??= port.logprobs(batch).then((lp) => scatterTokens(batch, lp)));
+
   // For GAE, `values` are the critic's values before any update: also the clip centre of PPO's value loss.
-  const { advantages, returns, values: oldValues } = await computeAdvantages(algo, trainable, batch, port, ref);
+  const { advantages, returns, values: oldValues } = await computeAdvantages(algo, trainable, batch, port, ref, startLogprobs);
 
   const step = async (mb: TurnBatch, old: PerTokenByTurn, adv: PerTokenByTurn, turn: number | null) => {
     stats.steps.push(await optimizerStep(algo, mb, port, { old, adv, ref, returns, oldValues, weightOf, turn, warn }));
@@ -89,7 +94,7 @@ export async function runIteration(
 
   const sched = algo.schedule;
   if (sched.kind === 'joint') {
-    const old = scatterTokens(batch, await port.logprobs(batch));
+    const old = await startLogprobs();
     for (const mb of minibatches(batch, sched.epochs, sched.minibatches, opts.rng)) await step(mb, old, advantages, null);
     return stats;
   }
@@ -114,6 +119,7 @@ async function computeAdvantages(
   batch: TurnBatch,
   port: PolicyPort,
   ref: PerTokenByTurn | null,
+  startLogprobs: () => Promise<PerTokenByTurn>,
 ): Promise<{ advantages: PerTokenByTurn; returns: Map<string, number> | null; values: Map<string, number> | null }> {
   const a = algo.advantage;
   switch (a.kind) {
@@ -125,18 +131,13 @@ async function computeAdvantages(
     case 'rloo':
       return { advantages: broadcastToTokens(batch, leaveOneOutAdvantages(trajectories)), returns: null, values: null };
     case 'reinforce++': {
-      const logp = a.klCoef > 0 ? scatterTokens(batch, await port.logprobs(batch)) : undefined;
+      const logp = a.klCoef > 0 ? await startLogprobs() : undefined;
       return { advantages: reinforcePlusPlusAdvantages(trajectories, { klCoef: a.klCoef, logp, refLogp: ref ?? undefined }), returns: null, values: null };
     }
     case 'gae': {
       const values = await valuesByTurn(port, batch);
       const { advantages, returns } = gaeAdvantages(trajectories, values, { gamma: a.gamma, lambda: a.lambda });
-      const perToken = new Map<string, Float64Array>();
-      for (const s of batch.samples) {
-        const k = turnKeyString(s);
-        perToken.set(k, new Float64Array(s.turn.responseTokens.length).fill(advantages.get(k)!));
-      }
-      return { advantages: perToken, returns, values };
+      return { advantages: broadcastToTokens(batch, advantages, 'turn'), returns, values };
     }
   }
 }

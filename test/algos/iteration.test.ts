@@ -250,5 +250,7 @@ test('REINFORCE++ with KL in the reward uses the reference policy', async () => 
   const port = new TinyRefPort(5, 3, 3, 0.5, init);
   const stats = await runIteration(resolveAlgorithm('reinforce++', { advantage: { klCoef: 0.1 } }), batchOfTrajectories(), port, quiet);
   assert.equal(stats.steps.length, 1);
+  // The start-of-iteration log-probs serve both the KL-in-reward and π_old: one forward, not two.
+  assert.equal(port.calls.filter((c) => c.kind === 'logprobs').length, 1);
   await assert.rejects(runIteration(resolveAlgorithm('reinforce++', { advantage: { klCoef: 0.1 } }), batchOfTrajectories(), newPort(), quiet), /reference log-probs/);
 });
