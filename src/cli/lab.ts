@@ -7,7 +7,7 @@ import { loadInstance } from '../lab/instance.js';
 import type { OptimizerName } from '../lab/optimizer.js';
 import { OPTIMIZERS } from '../lab/optimizer.js';
 import { parsePolicySpec } from '../lab/parameterisation.js';
-import { LAB_DEFAULTS, runLab } from '../lab/run.js';
+import { LAB_DEFAULTS, runLab, type LabRunOptions } from '../lab/run.js';
 import { runSuite } from '../lab/suite.js';
 import { DEFAULT_SUITE } from '../lab/suite-plan.js';
 import { defaultWorkers } from '../lab/suite-run.js';
@@ -44,39 +44,14 @@ function policyName(v: string): string {
   return v;
 }
 
-interface RunFlags {
-  instance: string;
-  algo: string;
-  policy: string;
-  exact?: boolean;
-  iters: number;
-  lr: number;
-  epochs?: number;
-  optimizer: OptimizerName;
-  group: number;
-  seed: number;
-  json?: boolean;
-}
+/** The `lab run` flags: the run options themselves, plus the instance file and the output format. */
+type RunFlags = Omit<LabRunOptions, 'exact'> & { instance: string; exact?: boolean; json?: boolean };
 
-async function labRun(flags: RunFlags): Promise<void> {
-  const inst = loadInstance(flags.instance);
-  const emit = flags.json ? (k: number, J: number) => process.stdout.write(JSON.stringify({ iter: k, J }) + '\n') : undefined;
-  const result = await runLab(
-    inst,
-    {
-      algo: flags.algo,
-      policy: flags.policy,
-      exact: flags.exact === true,
-      iters: flags.iters,
-      lr: flags.lr,
-      epochs: flags.epochs,
-      optimizer: flags.optimizer,
-      group: flags.group,
-      seed: flags.seed,
-    },
-    emit,
-  );
-  if (flags.json) process.stdout.write(JSON.stringify({ summary: result.summary }) + '\n');
+async function labRun({ instance, json, exact, ...options }: RunFlags): Promise<void> {
+  const inst = loadInstance(instance);
+  const emit = json ? (k: number, J: number) => process.stdout.write(JSON.stringify({ iter: k, J }) + '\n') : undefined;
+  const result = await runLab(inst, { ...options, exact: exact === true }, emit);
+  if (json) process.stdout.write(JSON.stringify({ summary: result.summary }) + '\n');
   else process.stdout.write(formatRun(result));
 }
 
