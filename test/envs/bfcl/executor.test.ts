@@ -54,32 +54,31 @@ const CASES: Array<[string, string]> = [
   ["ls ()", "{\"current_directory_content\": [\"document\", \"archive\"]}"],
 ];
 
-test('ApiSession.execute reproduces the original executor call by call, errors included', () => {
+/** A session over the classes of multi_turn_base_0, with the goldens' clock. */
+function baseSession(): ApiSession {
   const entry = loadEntries('base')[0]!;
-  const session = new ApiSession({
+  return new ApiSession({
     involvedClasses: entry.involvedClasses,
     initialConfig: entry.initialConfig,
     longContext: false,
     context: { clock: fixedClock(GOLDEN_DATE) },
   });
+}
+
+test('ApiSession.execute reproduces the original executor call by call, errors included', () => {
+  const session = baseSession();
   for (const [call, want] of CASES) assert.equal(session.execute(call), want, call);
 });
 
 test('ApiSession resolves names only among the involved classes and rejects unknown classes', () => {
-  const entry = loadEntries('base')[0]!;
-  const session = new ApiSession({
-    involvedClasses: entry.involvedClasses,
-    initialConfig: entry.initialConfig,
-    longContext: false,
-    context: { clock: fixedClock(GOLDEN_DATE) },
-  });
+  const session = baseSession();
   assert.ok(session.methodNames().includes('post_tweet'));
   assert.ok(!session.methodNames().includes('get_ticket'));
   assert.throws(
     () =>
       new ApiSession({
         involvedClasses: ['NoSuchAPI'],
-        initialConfig: entry.initialConfig,
+        initialConfig: loadEntries('base')[0]!.initialConfig,
         longContext: false,
         context: { clock: fixedClock(GOLDEN_DATE) },
       }),
