@@ -27,11 +27,6 @@ export function registerBfcl(program: Command): void {
         import('../envs/bfcl/replay.js'),
       ]);
       const entries = entriesById(opts.category);
-      // `... | head` closes stdout early: stop quietly instead of crashing on EPIPE.
-      process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-        if (e.code === 'EPIPE') process.exit(0);
-        throw e;
-      });
       const stream = opts.input === '-' ? process.stdin : createReadStream(opts.input);
       const opened = new Promise<void>((resolve, reject) => {
         if (opts.input === '-') resolve();

@@ -29,3 +29,11 @@ test('seeupo algorithms show applies and validates overrides; mistakes are one-l
   assert.equal(unknown.code, 2);
   assert.match(unknown.err, /unknown algorithm 'dpo'/);
 });
+
+test('a reader that closes early (| head) ends any command quietly, exit 0', () => {
+  for (const args of [['lab', 'suite', '--help'], ['algorithms']]) {
+    const r = spawnSync('bash', ['-c', `node bin/seeupo.js ${args.join(' ')} | head -c 10 >/dev/null; exit \${PIPESTATUS[0]}`], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+    assert.doesNotMatch(r.stderr, /EPIPE|Unhandled/);
+  }
+});
