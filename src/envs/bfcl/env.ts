@@ -1,5 +1,5 @@
-import type { ChatMessage } from '../../policy/chat/messages.js';
-import { pythonJson } from '../../policy/chat/python-json.js';
+import type { ChatMessage } from '../../core/messages.js';
+import { pythonJson } from '../../core/python-json.js';
 import { GOLDEN_DATE, fixedClock, type ApiContext, type Clock } from './apis/contract.js';
 import { multiTurnCheck, isLongContextEntry, type CheckerVerdict } from './checker.js';
 import type { BfclEntry } from './data.js';

@@ -1,4 +1,4 @@
-import { pythonJson } from '../../policy/chat/python-json.js';
+import { pythonJson } from '../../core/python-json.js';
 import { functionDocs, type FunctionDoc } from './data.js';
 
 /**
