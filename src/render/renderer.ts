@@ -50,3 +50,34 @@ export interface Renderer {
   /** Readable text of tokens, for transcripts and debugging (special tokens spelled out). */
   decode(tokens: ArrayLike<number>): string;
 }
+
+/**
+ * A demonstration built the way a rollout builds it: each assistant message is encoded as the model would write it
+ * (`encodeResponse`, stop token last) and appended to the conversation as if sampled, so the supervised tokens are
+ * exactly the tokens an episode with the same messages holds, and the loss mask is the rollout's.
+ */
+export function supervisedFromConversation(
+  conv: Conversation,
+  messages: readonly ChatMessage[],
+  encodeResponse: (message: AssistantMessage) => number[],
+): SupervisedExample {
+  const lossMask: number[] = [];
+  let pending: ChatMessage[] = [];
+  for (const m of messages) {
+    if (m.role !== 'assistant') {
+      pending.push(m);
+      continue;
+    }
+    conv.add(...pending);
+    pending = [];
+    const context = conv.promptTokens();
+    const ids = encodeResponse(m);
+    const turn = conv.addSampled(ids, new Array<number>(ids.length).fill(0));
+    while (lossMask.length < context.length) lossMask.push(0);
+    lossMask.push(...turn.lossMask);
+  }
+  conv.add(...pending);
+  const tokens = conv.tokens();
+  while (lossMask.length < tokens.length) lossMask.push(0);
+  return { tokens, lossMask };
+}

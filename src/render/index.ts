@@ -1,0 +1,49 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { parseConfig } from '../core/config.js';
+import { UserError } from '../core/errors.js';
+import { ByteLevelTokenizer } from '../policy/tokenizer/byte-level.js';
+import { ChatmlRenderer } from './chatml.js';
+import type { Renderer } from './renderer.js';
+
+export * from './renderer.js';
+export { ChatmlRenderer } from './chatml.js';
+
+/**
+ * Which renderer a model was trained with, saved beside its checkpoint (`renderer.json`) so that evaluation and
+ * serving read the model exactly as training wrote it.
+ */
+export const rendererSpecSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('chatml'),
+    /** Special tokens after the byte-level tokenizer's defaults (e.g. tool-call heads), in id order. */
+    extraSpecialTokens: z.array(z.string().min(1)).default([]),
+  }),
+]);
+export type RendererSpec = z.output<typeof rendererSpecSchema>;
+
+export function createRenderer(spec: RendererSpec): Renderer {
+  switch (spec.kind) {
+    case 'chatml':
+      return new ChatmlRenderer(new ByteLevelTokenizer({ extraSpecialTokens: spec.extraSpecialTokens }));
+  }
+}
+
+export const RENDERER_FILE = 'renderer.json';
+
+export function saveRendererSpec(dir: string, spec: RendererSpec): void {
+  writeFileSync(join(dir, RENDERER_FILE), JSON.stringify(spec, null, 2) + '\n');
+}
+
+export function loadRendererSpec(dir: string): RendererSpec {
+  const file = join(dir, RENDERER_FILE);
+  if (!existsSync(file)) throw new UserError(`${dir} has no ${RENDERER_FILE}: not a checkpoint written by seeupo train`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UserError(`${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  return parseConfig(rendererSpecSchema, raw, file);
+}
