@@ -1,4 +1,5 @@
-import type { ChatMessage } from '../../core/messages.js';
+import { toolCallBlocksInOrder, type AssistantMessage, type ChatMessage } from '../../core/messages.js';
+import type { Env, EnvEvaluation } from '../env.js';
 import { pythonJson } from '../../core/python-json.js';
 import { GOLDEN_DATE, fixedClock, type ApiContext, type Clock } from './apis/contract.js';
 import { multiTurnCheck, isLongContextEntry, type CheckerVerdict } from './checker.js';
@@ -35,8 +36,12 @@ export const BFCL_MAX_STEPS_PER_TURN = 20;
 /** What BFCL says to the model at a miss_func holdout turn. */
 export const HOLDOUT_USER_PROMPT = 'I have updated some more functions you can choose from. What about now?';
 
-/** An assistant message: raw text with Qwen-style `<tool_call>` blocks, or an OpenAI chat message. */
+/**
+ * An assistant message: structured (a renderer's parse, invalid blocks included), raw text with Qwen-style
+ * `<tool_call>` blocks, or an OpenAI chat message.
+ */
 export type AssistantInput =
+  | AssistantMessage
   | string
   | {
       readonly content?: string | null;
@@ -62,9 +67,11 @@ export interface BfclStep {
   readonly tools: OpenAiTool[];
 }
 
-export interface BfclEvaluation extends CheckerVerdict {
+export interface BfclEvaluation extends EnvEvaluation {
   /** 1 when the checker accepts the episode, else 0. */
   readonly score: number;
+  /** The checker's verdict, as the original reports it. */
+  readonly verdict: CheckerVerdict;
   /** The model's calls as the checker saw them: `[turn][step][call]`. */
   readonly calls: string[][][];
 }
@@ -76,7 +83,7 @@ interface ParsedCall {
   readonly error: string | null;
 }
 
-export class BfclEnv {
+export class BfclEnv implements Env<BfclEntry> {
   private readonly context: ApiContext;
   private readonly maxStepsPerTurn: number;
   private readonly maxCalls: number;
@@ -161,7 +168,7 @@ export class BfclEnv {
     const entry = this.requireEntry();
     const model = this.calls.map((t) => t.map((s) => [...s]));
     const verdict = multiTurnCheck(model, entry.groundTruth, entry, { context: this.context });
-    return { ...verdict, score: verdict.valid ? 1 : 0, calls: model };
+    return { score: verdict.valid ? 1 : 0, success: verdict.valid, details: { ...verdict, calls: model }, verdict, calls: model };
   }
 
   close(): void {
@@ -216,6 +223,11 @@ function toolsPrompt(tools: readonly OpenAiTool[]): string {
 /** The calls in an assistant message, in order (calls written inside `<think>` are not calls). */
 export function parseAssistant(assistant: AssistantInput): ParsedCall[] {
   if (typeof assistant === 'string') return toolCallBlocks(visibleText(assistant)).map(callFromJson);
+  if ('role' in assistant) {
+    return toolCallBlocksInOrder(assistant).map((b) =>
+      'call' in b ? callFromParts(b.call.name, JSON.stringify(b.call.arguments)) : { call: null, error: b.invalid.error },
+    );
+  }
   return (assistant.tool_calls ?? []).map((c) => callFromParts(c.function.name, c.function.arguments));
 }
 

@@ -7,14 +7,14 @@ import { functionDocs, type FunctionDoc } from './data.js';
  * note, "tuple" → "array", unknown → "string"), the parameters object typed "object", and the "response" schema,
  * which OpenAI's format has no field for, appended to the description.
  */
-export interface OpenAiTool {
+export type OpenAiTool = {
   readonly type: 'function';
   readonly function: {
     readonly name: string;
     readonly description: string;
     readonly parameters: Record<string, unknown>;
   };
-}
+};
 
 const GORILLA_TO_OPENAPI: Readonly<Record<string, string>> = {
   integer: 'integer',

@@ -40,7 +40,7 @@ for (const category of BFCL_CATEGORIES) {
         for (const step of turn) env.step(step.map(toolCallBlock).join('\n'));
         if (env.step('Done.').done) break;
       }
-      const r = env.evaluate();
+      const r = env.evaluate().verdict;
       if (r.valid !== v.valid || r.errorType !== v.error_type) {
         failures.push(`${v.id} ${v.variant}: Env ${r.valid}/${r.errorType} (turn ${r.turn}), Python ${v.valid}/${v.error_type}`);
       }

@@ -60,7 +60,8 @@ test('a full episode through Qwen text and OpenAI tool calls is judged valid', (
   assert.equal(s.done, true);
   assert.equal(s.truncated, false);
   const verdict = env.evaluate();
-  assert.equal(verdict.valid, true);
+  assert.equal(verdict.verdict.valid, true);
+  assert.equal(verdict.success, true);
   assert.equal(verdict.score, 1);
   assert.deepEqual(verdict.calls[0], [
     ["cd(folder='document')", "mkdir(dir_name='temp')"],
@@ -76,7 +77,7 @@ test('budgets end the episode: steps per question and calls per episode', () => 
   const s = env.step(call('ls', {}));
   assert.equal(s.done, true);
   assert.equal(s.truncated, true);
-  assert.equal(env.evaluate().errorType, 'multi_turn:force_terminated');
+  assert.equal(env.evaluate().verdict.errorType, 'multi_turn:force_terminated');
 
   const budget = new BfclEnv({ maxCalls: 2 });
   budget.reset(entry);
@@ -114,4 +115,21 @@ test('parseAssistant keeps JSON ints and floats apart and reports unreadable cal
   ]);
   assert.deepEqual(parseAssistant('</think>' + call('ls', {})), [{ call: 'ls()', error: null }]);
   assert.deepEqual(parseAssistant('plain answer'), []);
+});
+
+test('a structured assistant message plays like its text: valid calls run, invalid blocks answer with an error, in order', () => {
+  const entry = loadEntries('base')[0]!;
+  const env = new BfclEnv();
+  env.reset(entry);
+  const s = env.step({
+    role: 'assistant',
+    content: '',
+    toolCalls: [{ name: 'cd', arguments: { folder: 'document' } }, { name: 'ls', arguments: {} }],
+    invalidToolCalls: [{ index: 1, raw: '{oops', error: 'invalid JSON in tool call' }],
+  });
+  assert.equal(s.messages.length, 3);
+  assert.match(s.messages[0]!.content, /current_working_directory/);
+  assert.equal(s.messages[1]!.content, 'Error during parsing: invalid JSON in tool call');
+  assert.match(s.messages[2]!.content, /current_directory_content/);
+  assert.deepEqual(env.evaluate().calls[0], [["cd(folder='document')", 'ls()']]);
 });
