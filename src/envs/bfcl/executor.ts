@@ -1,6 +1,7 @@
 import { API_CLASSES } from './apis/index.js';
 import { invokeMethod, resultString, type ApiClass, type ApiContext, type ApiInstance } from './apis/contract.js';
 import { parsePythonExpression, type Expr } from './call-parser.js';
+import { instanceName, processMethodCalls } from './call-rewrite.js';
 import { getItem } from './python/builtins.js';
 import { pyAdd, pyFloorDiv, pyMod, pyMul, pyNeg, pySub, pyTrueDiv, isPyNum } from './python/ops.js';
 import {
@@ -20,11 +21,21 @@ import {
  * Port of multi_turn_utils.execute_multi_turn_func_call: the instances of one entry's involved classes (created
  * once, loaded with the entry's initial config, kept across turns) and the execution of call strings against them.
  *
- * Method names resolve as in the original: every public method of every involved class is callable by its bare
- * name, a later class in `involved_classes` shadowing an earlier one; any other name is Python's NameError.
+ * Method names resolve as in the original: the call text is first rewritten (`processMethodCalls`), which writes
+ * the owning instance's name before every public method name of the involved classes (a later class in
+ * `involved_classes` shadowing an earlier one); the instances are the only names the call can reach, so a bare
+ * name, a method name included, is Python's NameError.
  */
 const BLOCKED = new Set(['kill', 'exit', 'quit', 'remove', 'unlink', 'popen', 'Popen', 'run']);
-const CALL_NAME = /\b([a-zA-Z_]\w*)\s*(?=\()/g;
+
+/** The model name this port uses in instance names when none is given (the original takes it from the run). */
+export const DEFAULT_MODEL_NAME = 'seeupo';
+
+interface Owner {
+  readonly cls: ApiClass;
+  readonly instance: ApiInstance;
+  readonly instanceName: string;
+}
 
 export interface SessionOptions {
   readonly involvedClasses: readonly string[];
@@ -34,12 +45,23 @@ export interface SessionOptions {
   readonly context: ApiContext;
   /** Class registry; defaults to all ported classes. */
   readonly registry?: ReadonlyMap<string, ApiClass>;
+  /**
+   * The `model_name` the original builds instance names from (with `_eval` or `_ground_truth_eval` appended by the
+   * checker); it shows only where a string argument contains a method name followed by "(" (default
+   * `DEFAULT_MODEL_NAME`).
+   */
+  readonly modelName?: string;
+  /** The entry id, the other part of the instance names (default: empty). */
+  readonly entryId?: string;
 }
 
 export class ApiSession {
   /** Instances by class name, in `involved_classes` order. */
   readonly instances = new Map<string, ApiInstance>();
-  private readonly owners = new Map<string, { cls: ApiClass; instance: ApiInstance }>();
+  /** Method name → the class and instance it resolves to. */
+  private readonly owners = new Map<string, Owner>();
+  /** Instance name (as the original names its globals) → the class and instance. */
+  private readonly byInstanceName = new Map<string, Owner>();
 
   constructor(options: SessionOptions) {
     const registry = options.registry ?? API_CLASSES;
@@ -55,7 +77,9 @@ export class ApiSession {
         }
         this.instances.set(className, instance);
       }
-      for (const name of cls.methods.keys()) this.owners.set(name, { cls, instance });
+      const owner = { cls, instance, instanceName: instanceName(options.modelName ?? DEFAULT_MODEL_NAME, options.entryId ?? '', className) };
+      this.byInstanceName.set(owner.instanceName, owner);
+      for (const name of cls.methods.keys()) this.owners.set(name, owner);
     }
   }
 
@@ -66,10 +90,11 @@ export class ApiSession {
 
   /** Executes one call string and returns the result text the model sees (errors included, never thrown). */
   execute(call: string): string {
+    const processed = processMethodCalls(call, (name) => this.owners.get(name)?.instanceName);
     try {
-      const blocked = this.blockedName(call);
+      const blocked = blockedName(processed);
       if (BLOCKED.has(blocked)) throw new PyException('Exception', `Function call ${blocked} is not allowed.`);
-      return resultString(this.evaluate(parsePythonExpression(call)));
+      return resultString(this.evaluate(parsePythonExpression(processed)));
     } catch (e) {
       return `Error during execution: ${e instanceof Error ? e.message : String(e)}`;
     }
@@ -78,17 +103,6 @@ export class ApiSession {
   /** Executes a step's calls in order. */
   executeAll(calls: readonly string[]): string[] {
     return calls.map((c) => this.execute(c));
-  }
-
-  /**
-   * The name the original checks against its block list: the text before the first "(" after method names were
-   * prefixed with their instance, then the part after the first ".".
-   */
-  private blockedName(call: string): string {
-    const processed = call.replace(CALL_NAME, (_m, name: string) => (this.owners.has(name) ? `instance.${name}` : name));
-    let head = processed.includes('(') ? processed.split('(')[0]! : processed;
-    if (head.includes('.')) head = head.split('.')[1]!;
-    return head;
   }
 
   private evaluate(e: Expr): PyValue {
@@ -151,17 +165,31 @@ export class ApiSession {
   }
 
   private call(e: Extract<Expr, { kind: 'call' }>): PyValue {
-    if (e.callee.kind !== 'name') {
-      // `x.method(...)`: Python fails looking up the root name (instances are not reachable by any other name).
-      this.evaluate(e.callee);
-      throw typeError(`object is not callable`);
+    const callee = e.callee;
+    const owner = callee.kind === 'attribute' && callee.object.kind === 'name' ? this.byInstanceName.get(callee.object.name) : undefined;
+    if (!owner || callee.kind !== 'attribute') {
+      // Anything but `instance.method(...)`: Python fails evaluating the callee (a bare name is not defined), or
+      // calling what it evaluated to.
+      const value = this.evaluate(callee);
+      throw typeError(`'${pyTypeName(value)}' object is not callable`);
     }
-    const owner = this.owners.get(e.callee.name);
-    if (!owner) throw nameError(`name '${e.callee.name}' is not defined`);
+    if (!owner.cls.methods.has(callee.name)) {
+      throw attributeError(`'${owner.cls.className}' object has no attribute '${callee.name}'`);
+    }
     const args = e.args.map((a) => this.evaluate(a));
     const keywords = e.keywords.map(([k, v]) => [k, this.evaluate(v)] as const);
-    return invokeMethod(owner.cls, owner.instance, e.callee.name, args, keywords);
+    return invokeMethod(owner.cls, owner.instance, callee.name, args, keywords);
   }
+}
+
+/**
+ * The name the original checks against its block list: the rewritten text before the first "(", then the part
+ * after the first ".".
+ */
+function blockedName(processed: string): string {
+  let head = processed.includes('(') ? processed.split('(')[0]! : processed;
+  if (head.includes('.')) head = head.split('.')[1]!;
+  return head;
 }
 
 function rootName(e: Expr): string | null {
