@@ -16,7 +16,8 @@ export function registerBfcl(program: Command): void {
     .requiredOption('--category <name>', `one of ${BFCL_CATEGORIES.join(', ')}`)
     .requiredOption('--input <file>', 'JSONL file of model calls ("-" reads stdin)')
     .option('--today <date>', "the date TravelAPI's age check reads as today (YYYY-MM-DD)", '2026-11-25')
-    .action(async (opts: { category: string; input: string; today: string }) => {
+    .option('--model-name <name>', "the model name in the original's instance names (visible where a string argument contains a method name and '(')", 'seeupo')
+    .action(async (opts: { category: string; input: string; today: string; modelName: string }) => {
       if (!isBfclCategory(opts.category)) {
         throw new UserError(`unknown category '${opts.category}' (choose from ${BFCL_CATEGORIES.join(', ')})`);
       }
@@ -42,7 +43,7 @@ export function registerBfcl(program: Command): void {
         const input = parseReplayLine(line, `${opts.input}:${lineNo}`);
         const entry = entries.get(input.id);
         if (!entry) throw new UserError(`${opts.input}:${lineNo}: no entry '${input.id}' in category ${opts.category}`);
-        process.stdout.write(`${JSON.stringify(replay(input, entry, fixedClock(today)))}\n`);
+        process.stdout.write(`${JSON.stringify(replay(input, entry, { clock: fixedClock(today), modelName: opts.modelName }))}\n`);
         if (++done % 100 === 0) process.stderr.write(`replayed ${done} lines\n`);
       }
       process.stderr.write(`replayed ${done} lines\n`);

@@ -28,6 +28,8 @@ type Token = (
   | { kind: 'num'; value: PyValue }
   | { kind: 'str'; value: string }
   | { kind: 'name'; value: string }
+  /** A Python keyword other than True, False and None (those are names here, read as literals by the parser). */
+  | { kind: 'keyword'; value: string }
   | { kind: 'op'; value: string }
   /** The end of a logical line outside brackets: only blank lines may follow. */
   | { kind: 'newline' }
@@ -51,6 +53,18 @@ const STRING_START = /([rRuU]?)(?:'''|"""|'|")/y;
 const NUMBER =
   /(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|(?:\d(?:_?\d)*)?\.\d(?:_?\d)*(?:[eE][+-]?\d(?:_?\d)*)?|\d(?:_?\d)*\.?(?:[eE][+-]?\d(?:_?\d)*)?)/y;
 const OPS = ['//', '**', '(', ')', '[', ']', '{', '}', ',', ':', '=', '.', '+', '-', '*', '/', '%'];
+/**
+ * Python 3.11's keywords (keyword.kwlist) but True, False and None. None of them can be an argument name or an
+ * attribute; the port evaluates none of the expressions some of them begin (`not x`, `lambda: 0`, `a if b else c`),
+ * so wherever one appears the call is a SyntaxError here.
+ */
+const KEYWORDS = new Set([
+  'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif', 'else', 'except',
+  'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or', 'pass', 'raise',
+  'return', 'try', 'while', 'with', 'yield',
+]);
+/** The keywords that are values: assigning to them is "cannot assign to True". */
+const CONSTANT_NAMES = new Set(['True', 'False', 'None']);
 const OPENER_OF: Readonly<Record<string, string>> = { ')': '(', ']': '[', '}': '{' };
 
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
@@ -170,7 +184,8 @@ class Lexer {
       let j = i + 1;
       while (j < src.length && NAME_CHAR.test(src[j]!)) j++;
       this.i = j;
-      return { kind: 'name', value: src.slice(i, j), line };
+      const value = src.slice(i, j);
+      return { kind: KEYWORDS.has(value) ? 'keyword' : 'name', value, line };
     }
     const op = OPS.find((o) => src.startsWith(o, i));
     if (!op) throw syntaxError('invalid syntax', line);
@@ -409,6 +424,7 @@ class Parser {
       const next = this.at(this.i + 1);
       let item: Expr;
       if (t.kind === 'name' && next.kind === 'op' && next.value === '=') {
+        if (CONSTANT_NAMES.has(t.value)) throw syntaxError(`cannot assign to ${t.value}`, t.line);
         if (keywords.some(([k]) => k === t.value)) throw syntaxError(`keyword argument repeated: ${t.value}`, t.line);
         this.i += 2;
         item = this.expression();
