@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""Model-like BFCL multi-turn outputs, replayed through the Python original: the fixture of test/envs/bfcl/fuzz.test.ts.
+"""Model-like BFCL multi-turn outputs, replayed through the Python original: the fixtures of test/envs/bfcl/fuzz.test.ts.
 
-Usage: TZ=UTC python3 scripts/bfcl-fuzz.py [--shared ../shared/bfcl] [--seed 0] [--per-category 130] [--out FILE]
+Usage: python3 scripts/bfcl-fuzz.py [--shared ../shared/bfcl] [--seed 0] [--per-category 100] [--out FILE]
+       python3 scripts/bfcl-fuzz.py --exact [--out FILE]     (the hand-written cases of EXACT_CASES)
+
+(It re-runs itself with TZ=UTC and PYTHONHASHSEED=0, so the output is the same on every run.)
 
 Generates, from the ground truth of each category's entries, what models write (deterministic for a seed): calls
 split over several steps, exploratory calls, turns that fail followed by more turns, positional arguments (in order
@@ -20,14 +23,19 @@ Needs python3 and mpmath only (the reference's requirements).
 import ast
 import copy
 import datetime as _dt
+import contextlib
 import hashlib
 import inspect
+import io
 import json
 import os
 import random
 import sys
 
 ARGS = sys.argv[1:]
+
+if os.environ.get("TZ") != "UTC" or os.environ.get("PYTHONHASHSEED") != "0":
+    os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "TZ": "UTC", "PYTHONHASHSEED": "0"})
 
 
 def arg(name, default):
@@ -37,8 +45,9 @@ def arg(name, default):
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED = os.path.abspath(arg("--shared", os.path.join(HERE, "..", "..", "shared", "bfcl")))
 SEED = int(arg("--seed", "0"))
-PER_CATEGORY = int(arg("--per-category", "130"))
-OUT = arg("--out", os.path.join(HERE, "..", "test", "fixtures", "bfcl-fuzz", "cases.jsonl"))
+PER_CATEGORY = int(arg("--per-category", "100"))
+EXACT = "--exact" in ARGS
+OUT = arg("--out", os.path.join(HERE, "..", "test", "fixtures", "bfcl-fuzz", "exact.jsonl" if EXACT else "cases.jsonl"))
 MODEL = "seeupo"
 CATEGORIES = ["base", "miss_func", "miss_param", "long_context"]
 
@@ -347,7 +356,8 @@ def replay(category, entry, gt, model):
     forget_instances()
     if len(model) != len(gt):
         saved = copy.deepcopy(shared_objects())
-        results = [[execute(step, entry, long_ctx, MODEL) for step in turn] for turn in model]
+        with contextlib.redirect_stdout(io.StringIO()):
+            results = [[execute(step, entry, long_ctx, MODEL) for step in turn] for turn in model]
         for obj, s in zip(shared_objects(), saved):
             restore(obj, s)
         return results, False, "multi_turn:force_terminated"
@@ -361,7 +371,8 @@ def replay(category, entry, gt, model):
 
     checker_module.execute_multi_turn_func_call = recording
     try:
-        verdict = checker_module.multi_turn_checker(model, gt, entry, f"multi_turn_{category}", MODEL)
+        with contextlib.redirect_stdout(io.StringIO()):  # a model's print(...) calls
+            verdict = checker_module.multi_turn_checker(model, gt, entry, f"multi_turn_{category}", MODEL)
     finally:
         checker_module.execute_multi_turn_func_call = original
     results, turn = [], []
@@ -373,9 +384,10 @@ def replay(category, entry, gt, model):
             turn = []
     if len(results) < len(gt):
         saved = copy.deepcopy(shared_objects())
-        for k in range(len(results), len(gt)):
-            results.append([execute(step, entry, long_ctx, MODEL) for step in model[k]])
-            execute(gt[k], entry, long_ctx, MODEL + "_ground_truth")
+        with contextlib.redirect_stdout(io.StringIO()):
+            for k in range(len(results), len(gt)):
+                results.append([execute(step, entry, long_ctx, MODEL) for step in model[k]])
+                execute(gt[k], entry, long_ctx, MODEL + "_ground_truth")
         for obj, s in zip(shared_objects(), saved):
             restore(obj, s)
     forget_instances()
@@ -389,10 +401,80 @@ def compact(result):
     return {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
 
 
+# ---------------------------------------------------------------- hand-written cases (replayed in this order)
+
+BASE0_REST = [[], [], []]  # multi_turn_base_0 has 4 turns
+EXACT_CASES = [
+    # The textual rewrite: whitespace before "(" goes, inside strings too; method names get the instance's name.
+    ("rewrite", "base", "multi_turn_base_0", [[[
+        "mkdir(dir_name='the system (admin)')",
+        "mkdir(dir_name='tabs\t(and)\nlines\n (x)')",
+        "mkdir(dir_name='wide\u3000(x) nbsp\xa0(y) zero-width\u200b(z)')",
+        "mkdir(dir_name='caf\xe9 (x) \xe9a (y) 2x (z) _u (w)')",
+        "ls()",
+        "echo(content='see ls () and cd(folder) and print (x)', file_name='notes.txt')",
+        "cat(file_name='notes.txt')",
+        "touch (file_name='a b.txt')",
+        "cd\n(folder='document')",
+        "pwd ()",
+        "ls\\\n()",
+    ]], *BASE0_REST]),
+    ("rewrite", "base", "multi_turn_base_0", [[[
+        "authenticate_twitter(username='analyst_pro', password='Kj8#mP9$vL2')",
+        "post_tweet(content='reply (soon) via mention(x)', tags=['#a (b)'], mentions=['@c (d)'])",
+        "posting_get_login_status ( )",
+        "exit ()",
+        "remove (file_name='x')",
+    ]], *BASE0_REST]),
+    # Python keywords as argument names: CPython's parser errors.
+    ("keyword_name", "base", "multi_turn_base_0", [[[
+        "cd(from='document')",
+        "mkdir(dir_name='x', class='y')",
+        "cd(True='document')",
+        "cd(folder='document', None=1)",
+        "ls(a=True, in=1)",
+        "cd(lambda='x')",
+        "cd(not='x')",
+        "from(x=1)",
+        "cd(folder=from)",
+        "cd(\nfrom='x')",
+        "cd(folder='document', import='x', y=0777)",
+        "cd(folder='document' from='x')",
+        "cd(False)",
+        "pwd(is=None)",
+        "ls(a=True).from",
+    ]], *BASE0_REST]),
+    # Stop at the first failing turn. Turn 0 is empty (fails); turns 1-3 post and mention: the original never runs
+    # them, so the shared default lists stay empty for the next line; their results come from an isolated run.
+    ("stop", "base", "multi_turn_base_5", [[], [["post_tweet(content='later')", "mention(tweet_id=0, mentioned_usernames=['@late'])"]], [["post_tweet(content='later 2')"]], [["comment(tweet_id=1, comment_content='c')"]]]),
+    ("stop", "base", "multi_turn_base_5", [[["post_tweet(content='after a failed line')"]], [], [], []]),
+    # Turn 1 fails (state); turn 2 mentions in the isolated run only.
+    ("stop", "base", "multi_turn_base_5", [[["cd(folder='project')", "mv(source='analysis_report.csv',destination='archive')"]], [["cat(file_name='archive_summary.txt')"]], [["post_tweet(content='x')", "mention(tweet_id=0, mentioned_usernames=['@iso'])"]], [[]]]),
+    ("stop", "base", "multi_turn_base_5", [[["post_tweet(content='still empty')"]], [], [], []]),
+    # A force-terminated line (3 turns for 4) runs nothing in the checker; its results come from an isolated run.
+    ("stop", "base", "multi_turn_base_5", [[["post_tweet(content='ft')", "mention(tweet_id=0, mentioned_usernames=['@ft'])"]], [], []]),
+    ("stop", "base", "multi_turn_base_5", [[["post_tweet(content='still empty too')"]], [], [], []]),
+    # What the original does run carries over: a mention in a checked turn extends the default for later lines.
+    ("carry_over", "base", "multi_turn_base_5", [[["post_tweet(content='first')", "mention(tweet_id=0, mentioned_usernames=['@kept'])"]], [], [], []]),
+    ("carry_over", "base", "multi_turn_base_5", [[["post_tweet(content='sees the mention')"]], [], [], []]),
+]
+
+
 def main():
     os.makedirs(os.path.dirname(os.path.abspath(OUT)), exist_ok=True)
     n = 0
     with open(OUT, "w") as out:
+        if EXACT:
+            entries = {e["id"]: (e, gt) for c in CATEGORIES for e, gt in load(c)}
+            for kind, category, entry_id, model in EXACT_CASES:
+                entry, gt = entries[entry_id]
+                results, valid, error_type = replay(category, entry, gt, model)
+                out.write(json.dumps({"category": category, "id": entry_id, "kind": kind, "model": model,
+                                      "results": [[[compact(r) for r in step] for step in turn] for turn in results],
+                                      "valid": valid, "error_type": error_type}) + "\n")
+                n += 1
+            print(f"{n} cases written to {OUT}", file=sys.stderr)
+            return
         for category in CATEGORIES:
             rng = random.Random(f"{SEED}:{category}")
             entries = load(category)
