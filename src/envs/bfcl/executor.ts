@@ -2,7 +2,8 @@ import { API_CLASSES } from './apis/index.js';
 import { invokeMethod, resultString, type ApiClass, type ApiContext, type ApiInstance } from './apis/contract.js';
 import { parsePythonExpression, type Expr } from './call-parser.js';
 import { instanceName, processMethodCalls } from './call-rewrite.js';
-import { getItem } from './python/builtins.js';
+import { getItem, pyIter } from './python/builtins.js';
+import { callBuiltin, compareValues, isBuiltinFunction, valueMethod } from './python/callables.js';
 import { pyAdd, pyFloorDiv, pyMod, pyMul, pyNeg, pySub, pyTrueDiv, isPyNum } from './python/ops.js';
 import {
   PyDict,
@@ -12,8 +13,12 @@ import {
   attributeError,
   deepCopy,
   nameError,
+  pyRepr,
+  pyStr,
+  pyTruthy,
   pyTypeName,
   typeError,
+  valueError,
   type PyValue,
 } from './python/value.js';
 
@@ -62,6 +67,8 @@ export class ApiSession {
   private readonly owners = new Map<string, Owner>();
   /** Instance name (as the original names its globals) → the class and instance. */
   private readonly byInstanceName = new Map<string, Owner>();
+  /** The variables of the comprehensions being evaluated, innermost last. */
+  private readonly scopes: Array<Map<string, PyValue>> = [];
 
   constructor(options: SessionOptions) {
     const registry = options.registry ?? API_CLASSES;
@@ -109,11 +116,14 @@ export class ApiSession {
     switch (e.kind) {
       case 'literal':
         return e.value;
-      case 'name':
-        throw nameError(`name '${e.name}' is not defined`);
+      case 'name': {
+        const value = this.lookup(e.name);
+        if (value === undefined) throw nameError(`name '${e.name}' is not defined`);
+        return value;
+      }
       case 'attribute': {
         const root = rootName(e);
-        if (root !== null) throw nameError(`name '${root}' is not defined`);
+        if (root !== null && this.lookup(root) === undefined) throw nameError(`name '${root}' is not defined`);
         const obj = this.evaluate(e.object);
         throw attributeError(`'${pyTypeName(obj)}' object has no attribute '${e.name}'`);
       }
@@ -132,11 +142,48 @@ export class ApiSession {
       case 'dict': {
         const d = new PyDict();
         for (const [k, v] of e.entries) {
+          if (k === null) {
+            const other = this.evaluate(v);
+            if (!(other instanceof PyDict)) throw typeError(`'${pyTypeName(other)}' object is not a mapping`);
+            for (const [key, value] of other) d.set(key, value);
+            continue;
+          }
           const key = this.evaluate(k);
           d.set(key, this.evaluate(v));
         }
         return d;
       }
+      case 'not':
+        return !pyTruthy(this.evaluate(e.operand));
+      case 'boolean': {
+        let value: PyValue = null;
+        for (const operand of e.values) {
+          value = this.evaluate(operand);
+          if (pyTruthy(value) === (e.op === 'or')) return value;
+        }
+        return value;
+      }
+      case 'compare': {
+        let left = this.evaluate(e.left);
+        for (let i = 0; i < e.ops.length; i++) {
+          const right = this.evaluate(e.comparators[i]!);
+          if (!compareValues(e.ops[i]!, left, right)) return false;
+          left = right;
+        }
+        return true;
+      }
+      case 'conditional':
+        return pyTruthy(this.evaluate(e.test)) ? this.evaluate(e.body) : this.evaluate(e.orelse);
+      case 'comprehension':
+        return this.comprehension(e);
+      case 'fstring':
+        return e.parts
+          .map((p) => {
+            if (typeof p === 'string') return p;
+            const v = this.evaluate(p.expr);
+            return p.conversion === 'r' || p.conversion === 'a' ? pyRepr(v) : pyStr(v);
+          })
+          .join('');
       case 'unary': {
         const v = this.evaluate(e.operand);
         if (e.op === '-') return pyNeg(v);
@@ -164,21 +211,68 @@ export class ApiSession {
     }
   }
 
+  /** A comprehension variable (innermost first), or undefined. */
+  private lookup(name: string): PyValue | undefined {
+    for (let i = this.scopes.length - 1; i >= 0; i--) {
+      const value = this.scopes[i]!.get(name);
+      if (value !== undefined) return value;
+    }
+    return undefined;
+  }
+
+  /**
+   * Python evaluates the callee (name or attribute lookup) before the arguments: `instance.method(...)` is an API
+   * call, a builtin's name calls the builtin, `value.method(...)` a method of a str, list or dict.
+   */
   private call(e: Extract<Expr, { kind: 'call' }>): PyValue {
     const callee = e.callee;
-    const owner = callee.kind === 'attribute' && callee.object.kind === 'name' ? this.byInstanceName.get(callee.object.name) : undefined;
-    if (!owner || callee.kind !== 'attribute') {
-      // Anything but `instance.method(...)`: Python fails evaluating the callee (a bare name is not defined), or
-      // calling what it evaluated to.
-      const value = this.evaluate(callee);
-      throw typeError(`'${pyTypeName(value)}' object is not callable`);
+    const args = (): PyValue[] => e.args.map((a) => this.evaluate(a));
+    const keywords = (): Array<readonly [string, PyValue]> => e.keywords.map(([k, v]) => [k, this.evaluate(v)] as const);
+    if (callee.kind === 'attribute') {
+      const owner = callee.object.kind === 'name' && this.lookup(callee.object.name) === undefined ? this.byInstanceName.get(callee.object.name) : undefined;
+      if (owner) {
+        if (!owner.cls.methods.has(callee.name)) {
+          throw attributeError(`'${owner.cls.className}' object has no attribute '${callee.name}'`);
+        }
+        return invokeMethod(owner.cls, owner.instance, callee.name, args(), keywords());
+      }
+      const method = valueMethod(this.evaluate(callee.object), callee.name);
+      return method(args(), keywords());
     }
-    if (!owner.cls.methods.has(callee.name)) {
-      throw attributeError(`'${owner.cls.className}' object has no attribute '${callee.name}'`);
+    if (callee.kind === 'name' && this.lookup(callee.name) === undefined && isBuiltinFunction(callee.name)) {
+      return callBuiltin(callee.name, args(), keywords());
     }
-    const args = e.args.map((a) => this.evaluate(a));
-    const keywords = e.keywords.map(([k, v]) => [k, this.evaluate(v)] as const);
-    return invokeMethod(owner.cls, owner.instance, callee.name, args, keywords);
+    // Anything else: Python fails evaluating the callee (a bare name is not defined), or calling its value.
+    const value = this.evaluate(callee);
+    throw typeError(`'${pyTypeName(value)}' object is not callable`);
+  }
+
+  /** `[x for ...]` and the like: variables live in a scope of their own; the first iterable is read outside it. */
+  private comprehension(e: Extract<Expr, { kind: 'comprehension' }>): PyValue {
+    const items: PyValue[] = [];
+    const dict = new PyDict();
+    const scope = new Map<string, PyValue>();
+    const first = this.evaluate(e.generators[0]!.iter);
+    const run = (g: number): void => {
+      if (g === e.generators.length) {
+        if (e.type === 'dict') dict.set(this.evaluate(e.element), this.evaluate(e.value!));
+        else items.push(this.evaluate(e.element));
+        return;
+      }
+      const clause = e.generators[g]!;
+      for (const item of pyIter(g === 0 ? first : this.evaluate(clause.iter))) {
+        bindTarget(scope, clause.target, item);
+        if (clause.ifs.every((c) => pyTruthy(this.evaluate(c)))) run(g + 1);
+      }
+    };
+    this.scopes.push(scope);
+    try {
+      run(0);
+    } finally {
+      this.scopes.pop();
+    }
+    if (e.type === 'dict') return dict;
+    return e.type === 'set' ? new PySet(items) : items;
   }
 }
 
@@ -190,6 +284,23 @@ function blockedName(processed: string): string {
   let head = processed.includes('(') ? processed.split('(')[0]! : processed;
   if (head.includes('.')) head = head.split('.')[1]!;
   return head;
+}
+
+/** Assigns a comprehension's loop value to its target (a name, or a tuple unpacked as Python does). */
+function bindTarget(scope: Map<string, PyValue>, target: Expr, value: PyValue): void {
+  if (target.kind === 'name') {
+    scope.set(target.name, value);
+    return;
+  }
+  if (target.kind !== 'tuple') throw new Error(`not a comprehension target: ${target.kind}`);
+  if (!(Array.isArray(value) || value instanceof PyTuple || typeof value === 'string' || value instanceof PyDict || value instanceof PySet)) {
+    throw typeError(`cannot unpack non-iterable ${pyTypeName(value)} object`);
+  }
+  const items = pyIter(value);
+  const n = target.items.length;
+  if (items.length < n) throw valueError(`not enough values to unpack (expected ${n}, got ${items.length})`);
+  if (items.length > n) throw valueError(`too many values to unpack (expected ${n})`);
+  target.items.forEach((t, i) => bindTarget(scope, t, items[i]!));
 }
 
 function rootName(e: Expr): string | null {
