@@ -10,8 +10,8 @@ Generates, from the ground truth of each category's entries, what models write (
 split over several steps, exploratory calls, turns that fail followed by more turns, positional arguments (in order
 and swapped), Python keywords as argument names, spaces and method names before "(" inside string arguments and
 before a call's "(", post_tweet without tags/mentions followed by mention (the shared default lists carry over to
-later lines), long-context bookings on the shared filler cards, comprehensions and other expressions the port
-refuses, blocked names, missing turns. Then replays every line in order in ONE process, as `seeupo bfcl replay`
+later lines), long-context bookings on the shared filler cards, comprehensions, builtins and other Python around
+an API call, blocked names, missing turns. Then replays every line in order in ONE process, as `seeupo bfcl replay`
 does with a whole file, with model name "seeupo" and "today" pinned to 2026-11-25, and writes one JSON line per
 case: {"category", "id", "kind", "model", "results", "valid", "error_type"}. Results are the strings (longer than
 200 characters: {"sha256", "bytes"} of their UTF-8). They follow the replay contract: up to the failing turn the
@@ -102,18 +102,47 @@ EXPLORE = {
     "VehicleControlAPI": ["get_outside_temperature_from_google()", "displayCarStatus(option='fuel')", "check_tire_pressure()"],
     "MathAPI": ["mean(numbers=[1, 2, 3.5])", "logarithm(value=8, base=2, precision=10)"],
 }
-REFUSED = [
+EXPRESSIONS = [  # Python around an API call, which the original's eval evaluates ({c} is the call)
     "[{c} for _ in range(1)]",
     "len({c})",
     "print({c})",
     "str({c})",
+    "repr({c})",
     "{c} if True else None",
+    "None if {c} else 1",
     "not {c}",
     "{c} or {c}",
+    "bool({c}) and {c}",
     "{c}.get('error')",
+    "{c}.get('error', 'none')",
     "[x for x in [{c}]]",
     "{{**{c}}}",
+    "{{**{c}, 'extra': 1}}",
     "f'{{{c}}}'",
+    "f'{{{c}!r}} and {{1 + 2}}'",
+    "f'{{{c}}}' + str(len({c}))",
+    "{c} is None",
+    "{c} == {c}",
+    "'error' in {c}",
+    "'error' not in {c}",
+    "1 < len({c}) <= 3",
+    "sorted({c})",
+    "list({c}.keys())",
+    "list({c}.values())",
+    "[k for k, v in {c}.items()]",
+    "{{k: v for k, v in {c}.items() if k}}",
+    "{{k for k in {c}}}",
+    "sum(1 for _ in {c})",
+    "[a for a, b, c in {c}.items()]",
+    "str({c}).upper()",
+    "' '.join(str(x) for x in {c})",
+    "[[y for y in x] for x in [[1, 2], [3]]] + [{c}]",
+    "min([3, 1, 2]) + max(1, 2)",
+    "list(zip([1, 2], ['a', 'b']))",
+    "list(enumerate('ab'))",
+    "[len(str(v)) for v in {c}.values()][0]",
+    "{c}['error']",
+    "({c}, {c})",
 ]
 BLOCKED = ["exit()", "quit()", "remove(file_name='a.txt')", "run(cmd='ls')", "kill(pid=1)"]
 
@@ -256,7 +285,8 @@ def booking_calls(entry, rng):
     ]
 
 
-KINDS = ["steps", "fail_then_more", "positional", "keyword_name", "paren_text", "refused", "blocked", "missing_turn", "mixed"]
+KINDS = ["steps", "fail_then_more", "positional", "keyword_name", "paren_text", "expression", "expression", "blocked",
+         "missing_turn", "mixed"]
 
 
 def pick_kind(entry, rng):
@@ -303,10 +333,10 @@ def make_case(entry, gt, rng, kind):
     elif kind == "travel_shared" and "TravelAPI" in involved:
         i = rng.randrange(len(turns))
         turns[i] = booking_calls(entry, rng) + turns[i]
-    elif kind == "refused" and with_calls:
+    elif kind == "expression" and with_calls:
         i, j = pick_call()
         inner = explore[0] if explore and rng.random() < 0.5 else turns[i][j]
-        turns[i][j] = rng.choice(REFUSED).format(c=inner)
+        turns[i][j] = rng.choice(EXPRESSIONS).format(c=inner)
     elif kind == "blocked":
         i = rng.randrange(len(turns))
         turns[i] = turns[i] + [rng.choice(BLOCKED)]
