@@ -37,6 +37,8 @@ export class CompactRenderer implements Renderer {
   readonly name = 'compact';
   readonly vocabSize: number;
   readonly stopTokens: readonly number[];
+  /** `<eom>`, appended when sampling hit its token limit. */
+  readonly maxClosingTokens = 1;
   readonly tokenizer: CompactTokenizer;
 
   constructor(readonly vocabulary: CompactVocabulary) {

@@ -74,7 +74,7 @@ export async function playEpisodes<Task>(specs: readonly EpisodeSpec<Task>[], op
     for (const ep of live) {
       if (ep.done) continue;
       const prompt = ep.conv!.promptTokens();
-      const room = budgets.contextLength - prompt.length;
+      const room = budgets.contextLength - prompt.length - opts.renderer.maxClosingTokens;
       if (ep.turns.length >= budgets.maxTurns || room < 1) {
         ep.done = true;
         ep.truncated = true;
