@@ -34,6 +34,8 @@ export interface RolloutOptions<Task> {
   readonly seed: number;
   /** An environment call that takes longer fails its episode. */
   readonly envTimeoutMs: number;
+  /** Episodes played at once (one sampling batch); more are played in successive chunks of this size. */
+  readonly maxConcurrentEpisodes: number;
 }
 
 /** A played episode: the trajectory to train on, and what happened, for transcripts. */
@@ -65,9 +67,18 @@ interface Live<Task> {
  * the core, never scored 0 in silence (seeupo.md §6.6).
  */
 export async function playEpisodes<Task>(specs: readonly EpisodeSpec<Task>[], opts: RolloutOptions<Task>): Promise<Episode[]> {
+  const size = opts.maxConcurrentEpisodes;
+  if (specs.length <= size) return playChunk(specs, opts, opts.seed);
+  const seeds = new Rng(opts.seed);
+  const out: Episode[] = [];
+  for (let i = 0; i < specs.length; i += size) out.push(...(await playChunk(specs.slice(i, i + size), opts, seeds.fork(`chunk:${i}`).int(0x7fffffff))));
+  return out;
+}
+
+async function playChunk<Task>(specs: readonly EpisodeSpec<Task>[], opts: RolloutOptions<Task>, seed: number): Promise<Episode[]> {
   const live: Live<Task>[] = specs.map((spec) => ({ spec, env: null, conv: null, turns: [], messages: [], done: false, truncated: false, error: null }));
   await Promise.all(live.map((ep) => start(ep, opts)));
-  const seeds = new Rng(opts.seed);
+  const seeds = new Rng(seed);
   const { budgets } = opts;
   for (let step = 0; ; step++) {
     const active: { ep: Live<Task>; prompt: number[]; maxTokens: number }[] = [];

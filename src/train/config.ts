@@ -61,6 +61,8 @@ export const trainConfigSchema = z.strictObject({
       maxTurns: positiveInt.default(12),
       /** Tokens per assistant turn. */
       maxResponseTokens: positiveInt.default(24),
+      /** Episodes sampled together in one lockstep batch (evaluations play more in successive batches). */
+      maxBatch: positiveInt.default(256),
     })
     .prefault({}),
   /** AdamW for the RL updates (each optimizer step of the algorithm's schedule). */

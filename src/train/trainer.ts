@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../core/rng.js';
 import { runIteration, type IterationStats } from '../algos/iteration.js';
@@ -19,6 +20,9 @@ import { RunDir } from './run-dir.js';
 import { sftStep } from './sft.js';
 import type { Split, TaskSource, TrainTask } from './task-source.js';
 import { compactVocabulary } from './vocabulary.js';
+
+/** The training config, saved beside every model the trainer writes (`seeupo eval` reads the task knobs from it). */
+export const TRAIN_CONFIG_FILE = 'train-config.json';
 
 /** Validation tasks are test-distribution tasks from this index on: disjoint from the evaluation tasks (0, 1, ...). */
 export const VALIDATION_OFFSET = 1_000_000;
@@ -136,15 +140,16 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     run.appendMetrics(record);
     state.metricsLines++;
   };
-  const checkpoint = () =>
-    run.saveCheckpoint({ ...state, wallS: wall() }, async (dir) => {
-      await learner.save(dir);
-      saveRendererSpec(dir, rendererSpec);
-    });
-  const saveModel = async (name: string) => {
-    const dir = join(run.checkpoints, name);
+  // Every saved model carries what reading it needs: its renderer and the config (task knobs, seed) it ran with.
+  const writeModel = async (dir: string) => {
     await learner.save(dir);
     saveRendererSpec(dir, rendererSpec);
+    writeFileSync(join(dir, TRAIN_CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
+  };
+  const checkpoint = () => run.saveCheckpoint({ ...state, wallS: wall() }, writeModel);
+  const saveModel = async (name: string) => {
+    const dir = join(run.checkpoints, name);
+    await writeModel(dir);
     return dir;
   };
   const makeEnv = (): Env<BfclEntry> => {
@@ -158,6 +163,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     topP: config.rollout.topP,
     budgets: { maxTurns: config.rollout.maxTurns, maxResponseTokens: config.rollout.maxResponseTokens, contextLength: config.model.contextLength },
     envTimeoutMs: config.env.timeoutMs,
+    maxConcurrentEpisodes: config.rollout.maxBatch,
   };
   const ctx: PhaseContext = { config, source, renderer, learner, policy, run, progress, rolloutBase, metric, wall, checkpoint, saveModel, shouldStop: opts.shouldStop ?? (() => false) };
 
