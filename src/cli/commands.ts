@@ -4,9 +4,11 @@ import { registerBfcl } from './bfcl.js';
 import { registerDoctor } from './doctor.js';
 import { registerLab } from './lab.js';
 import { registerTasks } from './tasks.js';
+import { registerTrain } from './train.js';
+import { registerEval } from './eval.js';
 
 /**
  * Every top-level command registers itself here: one file per command under src/cli/.
  * Keep this list sorted by command name.
  */
-export const commands: ReadonlyArray<(program: Command) => void> = [registerAlgorithms, registerBfcl, registerDoctor, registerLab, registerTasks];
+export const commands: ReadonlyArray<(program: Command) => void> = [registerAlgorithms, registerBfcl, registerDoctor, registerEval, registerLab, registerTasks, registerTrain];

@@ -90,6 +90,28 @@ export function modelConfigFor(config: TrainConfig, renderer: Renderer): ModelCo
   return { vocabSize: renderer.vocabSize, ...config.model };
 }
 
+/** Rollout settings of a config (everything but the temperature and the seed of a particular rollout). */
+export function rolloutOptionsFor(
+  config: TrainConfig,
+  renderer: Renderer,
+  policy: RolloutPolicy,
+  wrapEnv?: (env: Env<BfclEntry>) => Env<BfclEntry>,
+): Omit<RolloutOptions<BfclEntry>, 'temperature' | 'seed'> {
+  const makeEnv = (): Env<BfclEntry> => {
+    const env = new BfclEnv({ maxStepsPerTurn: config.env.maxStepsPerTurn, systemPrompt: null, toolsInSystemPrompt: false });
+    return wrapEnv ? wrapEnv(env) : env;
+  };
+  return {
+    renderer,
+    policy,
+    makeEnv,
+    topP: config.rollout.topP,
+    budgets: { maxTurns: config.rollout.maxTurns, maxResponseTokens: config.rollout.maxResponseTokens, contextLength: config.model.contextLength },
+    envTimeoutMs: config.env.timeoutMs,
+    maxConcurrentEpisodes: config.rollout.maxBatch,
+  };
+}
+
 /** A seed for one labelled use, derived from the run's seed (stateless, so resumed runs draw the same). */
 function seedFor(seed: number, label: string): number {
   return new Rng(seed).fork(label).int(0x7fffffff);
@@ -152,19 +174,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     await writeModel(dir);
     return dir;
   };
-  const makeEnv = (): Env<BfclEntry> => {
-    const env = new BfclEnv({ maxStepsPerTurn: config.env.maxStepsPerTurn, systemPrompt: null, toolsInSystemPrompt: false });
-    return opts.wrapEnv ? opts.wrapEnv(env) : env;
-  };
-  const rolloutBase: Omit<RolloutOptions<BfclEntry>, 'temperature' | 'seed'> = {
-    renderer,
-    policy,
-    makeEnv,
-    topP: config.rollout.topP,
-    budgets: { maxTurns: config.rollout.maxTurns, maxResponseTokens: config.rollout.maxResponseTokens, contextLength: config.model.contextLength },
-    envTimeoutMs: config.env.timeoutMs,
-    maxConcurrentEpisodes: config.rollout.maxBatch,
-  };
+  const rolloutBase = rolloutOptionsFor(config, renderer, policy, opts.wrapEnv);
   const ctx: PhaseContext = { config, source, renderer, learner, policy, run, progress, rolloutBase, metric, wall, checkpoint, saveModel, shouldStop: opts.shouldStop ?? (() => false) };
 
   try {
@@ -217,7 +227,9 @@ async function demonstrations(ctx: PhaseContext): Promise<SupervisedExample[]> {
   const out: SupervisedExample[] = [];
   for (let i = 0; i < ctx.config.sft.demonstrations; i++) {
     const task = ctx.source.task('train', i);
-    out.push(ctx.renderer.supervisedExample(await ctx.source.demonstration(task), toolsOf(task)));
+    const env = ctx.rolloutBase.makeEnv();
+    out.push(ctx.renderer.supervisedExample(await ctx.source.demonstration(task, env), toolsOf(task)));
+    await env.close();
   }
   return out;
 }
