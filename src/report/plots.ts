@@ -125,7 +125,8 @@ function legend(entries: readonly LegendEntry[], width: number, top: number): { 
 }
 
 function padRange(lo: number, hi: number): [number, number] {
-  if (!(hi > lo)) return lo === 0 ? [0, 1] : [lo - Math.abs(lo) * 0.1, hi + Math.abs(hi) * 0.1];
+  // A constant series sits in the middle of the plot, not on its border.
+  if (!(hi > lo)) return lo === 0 ? [-1, 1] : [lo - Math.abs(lo) * 0.1, hi + Math.abs(hi) * 0.1];
   const pad = 0.05 * (hi - lo);
   return [lo - pad, hi + pad];
 }

@@ -60,9 +60,9 @@ function card(svg: string): string {
 }
 
 /** The last greedy success per split of one phase: what the summary says when summary.json is not written yet. */
-function latestGreedy(evals: readonly EvalRecord[], phase: Phase): { test?: number; heldout?: number; step?: number } {
+function latestGreedy(evals: readonly EvalRecord[], phase: Phase): { test?: number; heldout?: number; step: number } | undefined {
   const ofPhase = phaseEvals(evals, phase);
-  if (ofPhase.length === 0) return {};
+  if (ofPhase.length === 0) return undefined;
   const step = Math.max(...ofPhase.map((e) => e.step));
   const at = (split: string) => ofPhase.find((e) => e.step === step && e.split === split)?.greedy;
   return { test: at('test'), heldout: at('heldout'), step };
@@ -70,8 +70,8 @@ function latestGreedy(evals: readonly EvalRecord[], phase: Phase): { test?: numb
 
 function summarySection(run: RunData): string {
   const { metrics: m, summary: s } = run;
-  const lastSft = m.sft.at(-1)?.step ?? latestGreedy(m.evals, 'sft').step;
-  const lastRl = m.rl.at(-1)?.iteration ?? latestGreedy(m.evals, 'rl').step;
+  const lastSft = m.sft.at(-1)?.step ?? latestGreedy(m.evals, 'sft')?.step;
+  const lastRl = m.rl.at(-1)?.iteration ?? latestGreedy(m.evals, 'rl')?.step;
   const episodes = m.rl.reduce((t, r) => t + (r.episodes ?? 0), 0);
   const excluded = m.rl.reduce((t, r) => t + (r.excluded ?? 0), 0);
   const share = timeShares(m, s);
@@ -83,8 +83,8 @@ function summarySection(run: RunData): string {
     ['wall time', formatDuration(wall)],
     ['SFT steps', lastSft !== undefined ? String(lastSft) : 'none'],
     ['RL iterations', lastRl !== undefined ? String(lastRl) : 'none'],
-    ['RL episodes', `${episodes}${excluded > 0 ? `, ${excluded} excluded (environment failures)` : ''}`],
   ];
+  if (m.rl.length > 0) facts.push(['RL episodes', `${episodes}${excluded > 0 ? `, ${excluded} excluded (environment failures)` : ''}`]);
   if (s?.finalCheckpoint) facts.push(['final checkpoint', `<code>${esc(s.finalCheckpoint)}</code>`]);
   const out: string[] = [`<div class="facts">${facts.map(([k, v]) => `<span>${k}: <b>${v}</b></span>`).join('')}</div>`];
 
@@ -141,7 +141,7 @@ function successSection(run: RunData): string {
     out.push(
       card(
         xyChart({
-          title: 'Task success by wall time (SFT, then RL)',
+          title: 'Task success by wall time',
           xLabel: `wall time since the run started (${unit})`,
           yLabel: 'success',
           series: successSeries(m.evals, (e) => (e.wallS === undefined ? undefined : e.wallS * perS)),

@@ -53,7 +53,7 @@ test('the fixture report has every section, every series with its points, and no
   const successSeries = (n: number, m: number) => ({ 'greedy · test': n, 'greedy · held-out': n, 'pass@4 · test': n, 'pass@4 · held-out': n, 'avg@4 · test': n, 'avg@4 · held-out': m });
   assert.deepEqual(seriesIn(chart(html, 'SFT: task success by step')), successSeries(4, 4));
   assert.deepEqual(seriesIn(chart(html, 'RL: task success by iteration')), successSeries(6, 6));
-  const wall = chart(html, 'Task success by wall time (SFT, then RL)');
+  const wall = chart(html, 'Task success by wall time');
   assert.deepEqual(seriesIn(wall), successSeries(10, 10));
   assert.equal([...wall.matchAll(/class="marker"/g)].length, 1);
   assert.match(wall, />SFT → RL</);
@@ -111,8 +111,8 @@ test('a run without RL (SFT only) still renders: no RL charts, no boundary, an "
       const html = renderReport(readRunDir(dir));
       for (const id of SECTIONS.filter((s) => s !== 'notes')) assert.match(html, new RegExp(`id="${id}"`), id);
       assert.match(html, /No RL iteration recorded \(RL skipped, or not started\)\./);
-      assert.doesNotMatch(html, /RL: task success by iteration|class="marker"|Seconds per RL iteration|after RL/);
-      assert.deepEqual(seriesIn(chart(html, 'Task success by wall time (SFT, then RL)'))['greedy · test'], 4);
+      assert.doesNotMatch(html, /RL: task success by iteration|class="marker"|Seconds per RL iteration|after RL|RL episodes/);
+      assert.deepEqual(seriesIn(chart(html, 'Task success by wall time'))['greedy · test'], 4);
       assert.match(html, /<tr><td>after SFT<\/td><td>56\.6%<\/td><td>55\.9%<\/td><\/tr>/);
       assert.match(html, /samples\/sft-400\.json<\/code> \(SFT step 400\)/);
     },
@@ -150,6 +150,8 @@ test('a run in progress (a few SFT lines, nothing else yet) renders with what th
     const html = renderReport(readRunDir(dir));
     assert.match(html, /status: <b>in progress \(no summary\.json yet\)<\/b>/);
     assert.match(html, /No evaluation recorded yet\./);
+    assert.match(html, /<p class="note">No evaluation yet\.<\/p>/);
+    assert.doesNotMatch(html, /after SFT|after RL/);
     assert.match(html, /No transcripts: the run directory has no readable <code>samples\/<\/code> file yet\./);
     assert.match(html, /No readable config\.json\./);
     assert.match(html, /line 3 is incomplete \(a write in progress\?\) and was left out\./);
@@ -173,6 +175,8 @@ test('seeupo report DIR writes DIR/report.html and says where; --out elsewhere; 
       const r = seeupo('report', dir);
       assert.equal(r.code, 0, r.err);
       assert.equal(r.out, `report written to ${join(dir, 'report.html')}\n`);
+      // The page is a function of the run directory: the same bytes on every run of the report.
+      assert.equal(readFileSync(join(dir, 'report.html'), 'utf8'), renderReport(readRunDir(dir)));
       assert.match(readFileSync(join(dir, 'report.html'), 'utf8'), /^<!DOCTYPE html>/);
 
       const out = join(dir, 'elsewhere.html');
