@@ -4,9 +4,10 @@ import { registerBfcl } from './bfcl.js';
 import { registerDoctor } from './doctor.js';
 import { registerLab } from './lab.js';
 import { registerReport } from './report.js';
+import { registerTasks } from './tasks.js';
 
 /**
  * Every top-level command registers itself here: one file per command under src/cli/.
  * Keep this list sorted by command name.
  */
-export const commands: ReadonlyArray<(program: Command) => void> = [registerAlgorithms, registerBfcl, registerDoctor, registerLab, registerReport];
+export const commands: ReadonlyArray<(program: Command) => void> = [registerAlgorithms, registerBfcl, registerDoctor, registerLab, registerReport, registerTasks];

@@ -54,9 +54,11 @@ export function tickLabel(v: number, step: number): string {
   return v.toFixed(Math.min(decimals, 6));
 }
 
+/** Ticks over [lo, hi]; for whole-number data only the whole ones, unless fewer than two would be left. */
 function axisTicks(lo: number, hi: number, count: number, integer: boolean): number[] {
   const t = ticks(lo, hi, count);
-  return integer ? t.filter(Number.isInteger) : t;
+  const whole = t.filter(Number.isInteger);
+  return integer && whole.length >= 2 ? whole : t;
 }
 
 interface Frame {

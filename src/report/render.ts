@@ -6,7 +6,7 @@ import { basename, resolve } from 'node:path';
 import { PALETTE } from '../lab/svg.js';
 import { esc, shareBar, stackedBars, xyChart, type LineSeries } from './plots.js';
 import type { EvalRecord, Phase, RunData } from './run-dir.js';
-import { evalK, evalSplits, formatDuration, phaseEvals, rlPoints, sftRlBoundary, splitLabel, statsSeries, successSeries, timeShares, wallUnit } from './series.js';
+import { evalK, formatDuration, latestPerSplit, rlEvalsFromStart, phaseEvals, rlPoints, sftRlBoundary, splitLabel, statsSeries, successSeries, timeShares, wallUnit } from './series.js';
 import { transcriptsHtml } from './transcripts.js';
 
 const HALF = 520;
@@ -59,19 +59,22 @@ function card(svg: string): string {
   return `<div class="card">${svg}</div>`;
 }
 
-/** The last greedy success per split of one phase: what the summary says when summary.json is not written yet. */
-function latestGreedy(evals: readonly EvalRecord[], phase: Phase): { test?: number; heldout?: number; step: number } | undefined {
-  const ofPhase = phaseEvals(evals, phase);
-  if (ofPhase.length === 0) return undefined;
-  const step = Math.max(...ofPhase.map((e) => e.step));
-  const at = (split: string) => ofPhase.find((e) => e.step === step && e.split === split)?.greedy;
-  return { test: at('test'), heldout: at('heldout'), step };
+/** The latest greedy success on test and held-out in one phase: what the summary says before summary.json exists. */
+function latestGreedy(evals: readonly EvalRecord[], phase: Phase): { test?: number; heldout?: number } | undefined {
+  const latest = latestPerSplit(evals, phase);
+  const at = (split: string) => latest.find((e) => e.split === split)?.greedy;
+  return latest.some((e) => e.split === 'test' || e.split === 'heldout') ? { test: at('test'), heldout: at('heldout') } : undefined;
+}
+
+/** The last step any record of a phase reached (SFT records, or evaluations when those are all there is). */
+function lastStep(steps: readonly number[]): number | undefined {
+  return steps.length === 0 ? undefined : Math.max(...steps);
 }
 
 function summarySection(run: RunData): string {
   const { metrics: m, summary: s } = run;
-  const lastSft = m.sft.at(-1)?.step ?? latestGreedy(m.evals, 'sft')?.step;
-  const lastRl = m.rl.at(-1)?.iteration ?? latestGreedy(m.evals, 'rl')?.step;
+  const lastSft = lastStep(m.sft.map((r) => r.step));
+  const lastRl = lastStep(m.rl.map((r) => r.iteration));
   const episodes = m.rl.reduce((t, r) => t + (r.episodes ?? 0), 0);
   const excluded = m.rl.reduce((t, r) => t + (r.excluded ?? 0), 0);
   const share = timeShares(m, s);
@@ -103,16 +106,12 @@ function summarySection(run: RunData): string {
   const k = evalK(m.evals);
   const evalRows: string[][] = [];
   for (const phase of ['sft', 'rl'] as const) {
-    const ofPhase = phaseEvals(m.evals, phase);
-    if (ofPhase.length === 0) continue;
-    const step = Math.max(...ofPhase.map((e) => e.step));
-    for (const split of evalSplits(ofPhase)) {
-      const e = ofPhase.find((x) => x.step === step && x.split === split);
-      if (e) evalRows.push([`${phase === 'sft' ? 'SFT step' : 'RL iteration'} ${step}`, esc(splitLabel(split)), e.n !== undefined ? String(e.n) : '–', pct(e.greedy), pct(e.passAtK), pct(e.avgAtK)]);
+    for (const e of latestPerSplit(m.evals, phase)) {
+      evalRows.push([`${phase === 'sft' ? 'SFT step' : 'RL iteration'} ${e.step}`, esc(splitLabel(e.split)), e.n !== undefined ? String(e.n) : '–', pct(e.greedy), pct(e.passAtK), pct(e.avgAtK)]);
     }
   }
   if (evalRows.length > 0) {
-    out.push('<p class="sub">Latest evaluation of each phase:</p>');
+    out.push('<p class="sub">Latest evaluation of each split in each phase:</p>');
     out.push(table(['after', 'split', 'tasks', 'greedy', `pass@${k}`, `avg@${k}`], evalRows));
   }
   return out.join('\n');
@@ -129,7 +128,7 @@ function successSection(run: RunData): string {
   if (m.evals.length === 0) return '<p class="note">No evaluation recorded yet.</p>';
   const charts: string[] = [];
   const sftEvals = phaseEvals(m.evals, 'sft');
-  const rlEvals = phaseEvals(m.evals, 'rl');
+  const rlEvals = rlEvalsFromStart(m.evals);
   const y: [number, number] = [0, 1];
   if (sftEvals.length > 0) charts.push(card(xyChart({ title: 'SFT: task success by step', xLabel: 'SFT step', yLabel: 'success', series: successSeries(sftEvals, (e) => e.step), yRange: y, width: HALF })));
   if (rlEvals.length > 0) charts.push(card(xyChart({ title: 'RL: task success by iteration', xLabel: 'RL iteration', yLabel: 'success', series: successSeries(rlEvals, (e) => e.step), yRange: y, width: HALF })));

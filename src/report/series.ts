@@ -17,9 +17,12 @@ export function splitLabel(split: string): string {
   return split === 'heldout' ? 'held-out' : split;
 }
 
-/** The k of pass@k in the evaluations ("k" when they disagree or say nothing). */
+/**
+ * The k of pass@k in the evaluations that sampled ("k" when they disagree or say nothing). Greedy-only evaluations
+ * (the trainer's periodic ones write k = 0 and null rates) do not count.
+ */
 export function evalK(evals: readonly EvalRecord[]): string {
-  const ks = new Set(evals.map((e) => e.k).filter((k) => k !== undefined));
+  const ks = new Set(evals.filter((e) => e.passAtK !== undefined || e.avgAtK !== undefined).map((e) => e.k).filter((k) => k !== undefined));
   return ks.size === 1 ? String([...ks][0]) : 'k';
 }
 
@@ -28,6 +31,12 @@ export function evalSplits(evals: readonly EvalRecord[]): string[] {
   const all = [...new Set(evals.map((e) => e.split))];
   const rank = (s: string) => (s === 'test' ? 0 : s === 'heldout' ? 1 : 2);
   return all.sort((a, b) => rank(a) - rank(b));
+}
+
+/** The latest evaluation (highest step) of each split in one phase, splits in `evalSplits` order. */
+export function latestPerSplit(evals: readonly EvalRecord[], phase: Phase): EvalRecord[] {
+  const ofPhase = phaseEvals(evals, phase);
+  return evalSplits(ofPhase).map((split) => ofPhase.filter((e) => e.split === split).reduce((a, b) => (b.step >= a.step ? b : a)));
 }
 
 /**
@@ -51,6 +60,8 @@ export function successSeries(evals: readonly EvalRecord[], x: (e: EvalRecord) =
         const py = e[m.key];
         if (e.split === split && px !== undefined && py !== undefined) points.push({ x: px, y: py });
       }
+      // By x: an evaluation written later at an earlier step (SFT's final one, at its best step) stays in place.
+      points.sort((a, b) => a.x - b.x);
       if (points.length > 0) out.push({ name: `${m.label} · ${splitLabel(split)}`, colour: splitColour(split, splits), points, dots: true, ...(m.dash ? { dash: m.dash } : {}) });
     }
   }
@@ -137,4 +148,19 @@ export function timeShares(m: Metrics, summary?: Summary): TimeShare[] {
   }
   shares.push({ name: 'other', seconds: Math.max(0, total - shares.reduce((t, s) => t + s.seconds, 0)) });
   return shares;
+}
+
+/**
+ * The RL phase's evaluations, starting at iteration 0 with SFT's final evaluation of the splits RL evaluates: RL
+ * starts from the checkpoint that evaluation measured, so it is where the RL curves begin. Left as it is when RL
+ * evaluated at iteration 0 itself.
+ */
+export function rlEvalsFromStart(evals: readonly EvalRecord[]): EvalRecord[] {
+  const rl = phaseEvals(evals, 'rl');
+  if (rl.length === 0 || rl.some((e) => e.step === 0)) return rl;
+  const splits = new Set(rl.map((e) => e.split));
+  const start = latestPerSplit(evals, 'sft')
+    .filter((e) => splits.has(e.split))
+    .map((e) => ({ ...e, phase: 'rl' as const, step: 0 }));
+  return [...start, ...rl];
 }

@@ -45,7 +45,8 @@ function messageHtml(m: SampleMessage): string {
 function episodeHtml(e: SampleEpisode): string {
   const verdict = e.success === true ? '<span class="ok">solved</span>' : e.success === false ? '<span class="fail">failed</span>' : '<span>unscored</span>';
   const calls = e.messages.reduce((n, m) => n + (m.toolCalls?.length ?? 0), 0);
-  const facts = [e.split ? `split ${esc(e.split)}` : '', e.reward !== undefined ? `reward ${e.reward}` : '', `${calls} tool call${calls === 1 ? '' : 's'}`].filter((s) => s !== '');
+  const invalid = e.messages.reduce((n, m) => n + (m.invalidToolCalls?.length ?? 0), 0);
+  const facts = [e.split ? `split ${esc(e.split)}` : '', e.reward !== undefined ? `reward ${e.reward}` : '', `${calls} tool call${calls === 1 ? '' : 's'}`, invalid > 0 ? `${invalid} invalid` : ''].filter((s) => s !== '');
   return `<details class="episode" open><summary>${verdict} <b>${esc(e.taskId ?? '(no task id)')}</b> · ${facts.join(' · ')}</summary>${e.messages.map(messageHtml).join('\n')}</details>`;
 }
 
@@ -63,6 +64,6 @@ export function transcriptsHtml(samples: SampleFile | undefined, perKind = 2): s
   if (!samples) return '<p class="note">No transcripts: the run directory has no readable <code>samples/</code> file yet.</p>';
   const picked = pickEpisodes(samples.episodes, perKind);
   const solved = samples.episodes.filter((e) => e.success === true).length;
-  const intro = `<p>From the latest evaluation, <code>samples/${esc(samples.file)}</code> (${samples.phase === 'sft' ? 'SFT step' : 'RL iteration'} ${samples.step}): ${solved} of ${samples.episodes.length} sampled episodes solved; ${picked.length} shown, solved ones first.</p>`;
+  const intro = `<p>From the latest evaluation, <code>samples/${esc(samples.file)}</code> (${samples.phase === 'sft' ? 'SFT step' : 'RL iteration'} ${samples.step}): the trainer saved ${samples.episodes.length} episodes there, ${solved} of them solved; ${picked.length} shown, solved ones first.</p>`;
   return intro + (picked.length === 0 ? '<p class="note">The file holds no episodes.</p>' : picked.map(episodeHtml).join('\n'));
 }

@@ -1,8 +1,10 @@
 /**
- * Writes the hand-made run directory test/fixtures/run-dir/ that the report's tests read: 400 SFT steps, 30 RL
- * iterations, evaluations on test and held-out, ρ statistics, a warning, samples with solved and failed episodes
- * (one with an invalid tool call). The curves are made up but shaped like a real run, so a screenshot of the report
- * shows what a reader would see. Regenerate with
+ * Writes the hand-made run directory test/fixtures/run-dir/ that the report's tests read, in the shape `seeupo train`
+ * writes (fields the report does not use included): 400 SFT steps with validation every 100 and the best checkpoint
+ * (step 300) evaluated on test and held-out, 30 RL iterations with greedy evaluations every 5 and a final one with
+ * pass@4 and avg@4, ρ statistics, a warning, samples with solved and failed episodes (one with an invalid tool
+ * call). The curves are made up but shaped like a real run, so a screenshot of the report shows what a reader would
+ * see. Regenerate with
  *   npm run build && node dist/test/report/make-run-dir.js
  * (the output is committed; the tests do not regenerate it).
  */
@@ -96,33 +98,44 @@ export function makeRunDir(dir: string): void {
     eval: { n: 500, k: 4, temperature: 1 },
   };
   let wall = 0;
-  const evalAt = (phase: 'sft' | 'rl', step: number, level: number) => {
-    for (const split of ['test', 'heldout']) {
+  // As the trainer writes them: greedy-only evaluations along the way (k = 0, null rates), then a final evaluation
+  // of each phase with k samples per task; SFT's final one is of its best checkpoint, written after later steps.
+  const evalAt = (phase: 'sft' | 'rl', step: number, level: number, splits: readonly string[], n: number, k: number) => {
+    for (const split of splits) {
       const greedy = r3(Math.min(1, level - (split === 'heldout' ? 0.04 : 0) + 0.02 * rng.normal()));
-      const evalS = 4 + rng.next();
+      const evalS = (n / 100) * (1 + k) * (0.8 + 0.2 * rng.next());
       wall += evalS;
-      lines.push({ kind: 'eval', phase, step, split, n: 500, greedy, k: 4, passAtK: r3(Math.min(1, greedy + 0.2)), avgAtK: r3(greedy - 0.05), time: { wallS: r3(wall), evalS: r3(evalS) } });
+      const sampled = k > 0 ? { passAtK: r3(Math.min(1, greedy + 0.2)), avgAtK: r3(greedy - 0.05) } : { passAtK: null, avgAtK: null };
+      lines.push({ kind: 'eval', phase, step, split, n, greedy, k, ...sampled, failed: 0, time: { wallS: r3(wall), evalS: r3(evalS) } });
     }
   };
+  const sftLevel = (step: number) => (0.57 * (1 - Math.exp(-step / 120))) / (1 - Math.exp(-300 / 120)) - (step > 300 ? 0.03 : 0);
   for (let step = 25; step <= 400; step += 25) {
     wall += 25 * 0.15;
-    lines.push({ kind: 'sft', step, examples: step * 16, loss: r3(0.4 + 2.1 * Math.exp(-step / 80) + 0.03 * rng.normal()), tokens: step * 16 * 80, time: { wallS: r3(wall), stepS: 0.15 } });
-    if (step % 100 === 0) evalAt('sft', step, 0.57 * (1 - Math.exp(-step / 120)) / (1 - Math.exp(-400 / 120)));
+    lines.push({ kind: 'sft', step, examples: step * 16, loss: r3(0.4 + 2.1 * Math.exp(-step / 80) + 0.03 * rng.normal()), tokens: 25 * 16 * 80, skipped: 0, time: { wallS: r3(wall), stepS: 0.15 } });
+    if (step % 100 === 0) evalAt('sft', step, sftLevel(step), ['validation'], 100, 0);
   }
+  evalAt('sft', 300, sftLevel(300), ['test', 'heldout'], 500, 4);
   for (let it = 1; it <= 30; it++) {
     const success = r3(0.55 + 0.15 * (it / 30) + 0.04 * rng.normal());
     const r4 = (x: number) => Math.round(x * 10000) / 10000;
     const rolloutS = 6 + rng.next();
     const updateS = 3 + 0.5 * rng.next();
     wall += rolloutS + updateS + 0.2;
+    const excluded = it === 12 ? 2 : 0;
     lines.push({
       kind: 'rl',
       iteration: it,
       episodes: 256,
-      excluded: it === 12 ? 2 : 0,
+      excluded,
+      failures: excluded > 0 ? ['environment timed out after 5000 ms', 'environment timed out after 5000 ms'] : [],
       reward: r3(success + 0.12 * (1 - success)), // partial credit for the turns right in failed episodes
       success,
-      tokens: { context: 256 * 90 + rng.int(400), response: 256 * 22 + rng.int(200) },
+      truncated: rng.int(4),
+      turns: 2,
+      tokens: { context: 256 * 90 + rng.int(400), response: 256 * 22 + rng.int(200), sampled: 256 * 22 },
+      steps: 2,
+      skippedSteps: 0,
       loss: r3(0.01 * rng.normal()),
       kl: r4(0.002 + 0.001 * rng.next() + 0.00005 * it),
       clipFraction: r3(0.05 + 0.02 * rng.next()),
@@ -132,13 +145,14 @@ export function makeRunDir(dir: string): void {
       gradNorm: r3(0.8 + 0.2 * rng.next()),
       time: { wallS: r3(wall), rolloutS: r3(rolloutS), updateS: r3(updateS) },
     });
-    if (it === 12) lines.push({ kind: 'warning', message: '2 episodes excluded: environment error (tool call timed out after 5 s)', time: { wallS: r3(wall) } });
-    if (it % 5 === 0) evalAt('rl', it, 0.57 + 0.13 * (it / 30));
+    if (excluded > 0) lines.push({ kind: 'warning', iteration: it, message: '2 episodes excluded: environment timed out after 5000 ms', time: { wallS: r3(wall) } });
+    if (it % 5 === 0 && it < 30) evalAt('rl', it, 0.57 + 0.13 * (it / 30), ['test', 'heldout'], 100, 0);
   }
+  evalAt('rl', 30, 0.7, ['test', 'heldout'], 500, 4);
   wall += 3;
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
   writeFileSync(join(dir, 'metrics.jsonl'), lines.map((l) => JSON.stringify(l) + '\n').join(''));
-  writeFileSync(join(dir, 'samples', 'sft-400.json'), JSON.stringify(episodes(false), null, 1) + '\n');
+  writeFileSync(join(dir, 'samples', 'sft-300.json'), JSON.stringify(episodes(false), null, 1) + '\n');
   writeFileSync(join(dir, 'samples', 'rl-25.json'), JSON.stringify(episodes(false), null, 1) + '\n');
   writeFileSync(join(dir, 'samples', 'rl-30.json'), JSON.stringify(episodes(true), null, 1) + '\n');
   const last = (phase: string, split: string) => (lines.filter((l) => (l as { kind: string }).kind === 'eval' && (l as { phase: string }).phase === phase && (l as { split: string }).split === split).at(-1) as { greedy: number }).greedy;

@@ -50,11 +50,13 @@ test('the fixture report has every section, every series with its points, and no
   const html = renderReport(readRunDir(FIXTURE_DIR));
   for (const id of SECTIONS) assert.match(html, new RegExp(`id="${id}"`), id);
 
-  const successSeries = (n: number, m: number) => ({ 'greedy · test': n, 'greedy · held-out': n, 'pass@4 · test': n, 'pass@4 · held-out': n, 'avg@4 · test': n, 'avg@4 · held-out': m });
-  assert.deepEqual(seriesIn(chart(html, 'SFT: task success by step')), successSeries(4, 4));
-  assert.deepEqual(seriesIn(chart(html, 'RL: task success by iteration')), successSeries(6, 6));
+  // Greedy evaluations along each phase (SFT: on validation), pass@4 and avg@4 only at each phase's final one.
+  const sampled = (n: number) => ({ 'pass@4 · test': n, 'pass@4 · held-out': n, 'avg@4 · test': n, 'avg@4 · held-out': n });
+  assert.deepEqual(seriesIn(chart(html, 'SFT: task success by step')), { 'greedy · test': 1, 'greedy · held-out': 1, 'greedy · validation': 4, ...sampled(1) });
+  // RL's curves start at iteration 0 with SFT's final evaluation (the checkpoint RL starts from).
+  assert.deepEqual(seriesIn(chart(html, 'RL: task success by iteration')), { 'greedy · test': 7, 'greedy · held-out': 7, ...sampled(2) });
   const wall = chart(html, 'Task success by wall time');
-  assert.deepEqual(seriesIn(wall), successSeries(10, 10));
+  assert.deepEqual(seriesIn(wall), { 'greedy · test': 7, 'greedy · held-out': 7, 'greedy · validation': 4, ...sampled(2) });
   assert.equal([...wall.matchAll(/class="marker"/g)].length, 1);
   assert.match(wall, />SFT → RL</);
   assert.match(wall, />wall time since the run started \(min\)</);
@@ -78,14 +80,18 @@ test('the fixture report has every section, every series with its points, and no
   assert.deepEqual(shares, ['SFT training', 'SFT evaluation', 'RL rollouts', 'RL updates', 'RL evaluation', 'other']);
 
   // The summary table, from summary.json.
-  assert.match(html, /<tr><td>after SFT<\/td><td>56\.6%<\/td><td>55\.9%<\/td><\/tr>/);
-  assert.match(html, /<tr><td>after RL<\/td><td>68\.8%<\/td><td>65\.7%<\/td><\/tr>/);
-  assert.match(html, /<tr><td>RL − SFT<\/td><td>\+12\.2 points<\/td><td>\+9\.8 points<\/td><\/tr>/);
+  assert.match(html, /<tr><td>after SFT<\/td><td>59\.0%<\/td><td>53\.4%<\/td><\/tr>/);
+  assert.match(html, /<tr><td>after RL<\/td><td>70\.1%<\/td><td>67\.4%<\/td><\/tr>/);
+  assert.match(html, /<tr><td>RL − SFT<\/td><td>\+11\.1 points<\/td><td>\+14\.0 points<\/td><\/tr>/);
+  // The latest evaluation of each split: SFT's final one is at its best step (300), validation's at the last (400).
+  assert.match(html, /<tr><td>SFT step 300<\/td><td>test<\/td><td>500<\/td><td>59\.0%<\/td><td>[\d.]+%<\/td><td>[\d.]+%<\/td><\/tr>/);
+  assert.match(html, /<tr><td>SFT step 400<\/td><td>validation<\/td><td>100<\/td><td>[\d.]+%<\/td><td>–<\/td><td>–<\/td><\/tr>/);
   assert.match(html, /RL episodes: <b>7680, 2 excluded \(environment failures\)<\/b>/);
-  assert.match(html, /warning \(metrics\.jsonl line 41, at 3\.9 min\): 2 episodes excluded/);
+  assert.match(html, /warning \(metrics\.jsonl line 39, at 3\.9 min\): 2 episodes excluded: environment timed out after 5000 ms/);
 
   // Transcripts: the latest evaluation's file, solved first, calls written as calls, invalid blocks flagged.
-  assert.match(html, /From the latest evaluation, <code>samples\/rl-30\.json<\/code> \(RL iteration 30\): 2 of 4 sampled episodes solved; 4 shown/);
+  assert.match(html, /From the latest evaluation, <code>samples\/rl-30\.json<\/code> \(RL iteration 30\): the trainer saved 4 episodes there, 2 of them solved; 4 shown/);
+  assert.match(html, /heldout-00011<\/b> · split heldout · reward 0 · 0 tool calls · 1 invalid<\/summary>/);
   const order = [...html.matchAll(/<span class="(ok|fail)">/g)].map((m) => m[1]);
   assert.deepEqual(order, ['ok', 'ok', 'fail', 'fail']);
   assert.ok(html.includes('<pre class="call">mv(source=&quot;budget.xlsx&quot;, destination=&quot;archive&quot;)</pre>'));
@@ -112,9 +118,9 @@ test('a run without RL (SFT only) still renders: no RL charts, no boundary, an "
       for (const id of SECTIONS.filter((s) => s !== 'notes')) assert.match(html, new RegExp(`id="${id}"`), id);
       assert.match(html, /No RL iteration recorded \(RL skipped, or not started\)\./);
       assert.doesNotMatch(html, /RL: task success by iteration|class="marker"|Seconds per RL iteration|after RL|RL episodes/);
-      assert.deepEqual(seriesIn(chart(html, 'Task success by wall time'))['greedy · test'], 4);
-      assert.match(html, /<tr><td>after SFT<\/td><td>56\.6%<\/td><td>55\.9%<\/td><\/tr>/);
-      assert.match(html, /samples\/sft-400\.json<\/code> \(SFT step 400\)/);
+      assert.deepEqual(seriesIn(chart(html, 'Task success by wall time'))['greedy · validation'], 4);
+      assert.match(html, /<tr><td>after SFT<\/td><td>59\.0%<\/td><td>53\.4%<\/td><\/tr>/);
+      assert.match(html, /samples\/sft-300\.json<\/code> \(SFT step 300\)/);
     },
   );
 });
@@ -138,7 +144,7 @@ test('a run without SFT (--sft-steps 0) renders: RL charts, no SFT chart, no bou
       const html = renderReport(readRunDir(dir));
       assert.match(html, /No SFT phase in this run/);
       assert.doesNotMatch(html, /SFT: task success by step|class="marker"|SFT training:/);
-      assert.deepEqual(seriesIn(chart(html, 'RL: task success by iteration'))['greedy · test'], 6);
+      assert.deepEqual(seriesIn(chart(html, 'RL: task success by iteration'))['greedy · test'], 6); // no SFT evaluation to start from
     },
   );
 });

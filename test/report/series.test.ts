@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tickLabel } from '../../src/report/plots.js';
 import { parseMetrics } from '../../src/report/run-dir.js';
-import { evalK, formatDuration, sftRlBoundary, statsSeries, successSeries, timeShares, wallUnit } from '../../src/report/series.js';
+import { evalK, formatDuration, rlEvalsFromStart, sftRlBoundary, statsSeries, successSeries, timeShares, wallUnit } from '../../src/report/series.js';
 
 const metrics = (...lines: unknown[]) => parseMetrics(lines.map((l) => JSON.stringify(l) + '\n').join(''), 'm');
 
@@ -96,4 +96,17 @@ test('tick labels carry the decimals their spacing needs', () => {
     ].map(([v, step]) => tickLabel(v!, step!)),
     ['0.0025', '0.25', '0.5', '40', '20k', '0'],
   );
+});
+
+test("RL's evaluations start at iteration 0 with SFT's latest evaluation of the same splits", () => {
+  assert.deepEqual(
+    rlEvalsFromStart(RUN.evals).map((e) => [e.phase, e.step, e.split, e.greedy]),
+    [
+      ['rl', 0, 'test', 0.5],
+      ['rl', 2, 'test', 0.6],
+    ],
+  );
+  const own = metrics({ kind: 'eval', phase: 'sft', step: 3, split: 'test', greedy: 0.1 }, { kind: 'eval', phase: 'rl', step: 0, split: 'test', greedy: 0.2 });
+  assert.deepEqual(rlEvalsFromStart(own.evals), [own.evals[1]]);
+  assert.deepEqual(rlEvalsFromStart(metrics({ kind: 'eval', phase: 'sft', step: 3, split: 'test', greedy: 0.1 }).evals), []);
 });
