@@ -79,9 +79,13 @@ function summarySection(run: RunData): string {
   const excluded = m.rl.reduce((t, r) => t + (r.excluded ?? 0), 0);
   const share = timeShares(m, s);
   const wall = share.reduce((t, x) => t + x.seconds, 0);
+  // Before summary.json exists, the resolved config says which algorithm and seed the run uses.
+  const config = (typeof run.config === 'object' && run.config !== null ? run.config : {}) as { seed?: unknown; algorithm?: { name?: unknown } };
+  const algorithm = s?.algorithm ?? (typeof config.algorithm?.name === 'string' ? config.algorithm.name : undefined);
+  const seed = s?.seed ?? (typeof config.seed === 'number' ? config.seed : undefined);
   const facts: [string, string][] = [
-    ['algorithm', esc(s?.algorithm ?? String((run.config as { algorithm?: { name?: unknown } } | undefined)?.algorithm?.name ?? '–'))],
-    ['seed', s?.seed !== undefined ? String(s.seed) : '–'],
+    ['algorithm', esc(algorithm ?? '–')],
+    ['seed', seed !== undefined ? String(seed) : '–'],
     ['status', s ? 'finished' : 'in progress (no summary.json yet)'],
     ['wall time', formatDuration(wall)],
     ['SFT steps', lastSft !== undefined ? String(lastSft) : 'none'],

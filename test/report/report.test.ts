@@ -160,6 +160,10 @@ test('a run in progress (a few SFT lines, nothing else yet) renders with what th
     assert.doesNotMatch(html, /after SFT|after RL/);
     assert.match(html, /No transcripts: the run directory has no readable <code>samples\/<\/code> file yet\./);
     assert.match(html, /No readable config\.json\./);
+    assert.match(html, /algorithm: <b>–<\/b>.*seed: <b>–<\/b>/);
+    // With the resolved config written (the trainer writes it first), the algorithm and seed come from it.
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ seed: 5, algorithm: { name: 'grpo', overrides: {} } }));
+    assert.match(renderReport(readRunDir(dir)), /algorithm: <b>grpo<\/b><\/span><span>seed: <b>5<\/b>/);
     assert.match(html, /line 3 is incomplete \(a write in progress\?\) and was left out\./);
     assert.deepEqual(seriesIn(chart(html, 'SFT loss (assistant tokens)')), { loss: 2 });
   } finally {
