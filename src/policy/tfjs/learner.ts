@@ -15,9 +15,10 @@ import { readCheckpoint, writeCheckpoint } from '../checkpoint.js';
 import type { Learner, ModelConfig, OptimStepOptions, OptimStepResult, SampleOutput, SampleParams, ScoredSequence } from '../learner.js';
 import { initWeights, parseModelConfig } from '../weights.js';
 import { initWasmBackend } from './backend.js';
-import { TfjsEngine } from './engine.js';
+import { TfjsEngine, type SampleReply } from './engine.js';
 import { flatLayout, fromFlat, toFlat, type FlatLayout } from './layout.js';
-import type { EngineReply, EngineRequest, WorkerInit } from './protocol.js';
+import type { EngineReply, EngineRequest, EngineResult, WorkerInit } from './protocol.js';
+import { sessionIds, type PrefixReuseStats } from '../sessions.js';
 
 export interface TfjsLearnerOptions {
   config: ModelConfig;
@@ -25,9 +26,15 @@ export interface TfjsLearnerOptions {
   seed: number;
   /** Threads to compute on: this one plus threads − 1 workers. Default: the machine's cores, at most 8. */
   threads?: number;
+  /**
+   * Bytes of session KV caches kept between `sample` calls (prefix reuse), split evenly over the threads' engines;
+   * beyond it each engine drops its least recently used sessions. Default 256 MiB (2 · nLayers · dModel · 4 bytes
+   * per cached token and capacity column).
+   */
+  sessionCacheBytes?: number;
 }
 
-type Result = Float32Array[] | SampleOutput[];
+type Result = EngineResult;
 
 /** An engine in a worker thread. */
 class WorkerEngine {
@@ -102,8 +109,11 @@ export class TfjsLearner implements Learner {
   private readonly expAvgSq: Float32Array;
   private readonly summed: Float32Array;
   private step = 0;
-  /** Bumped whenever the weights change, so engines know to re-upload them. */
+  /** Bumped whenever the weights change, so engines know to re-upload them (and drop session caches). */
   private version = 0;
+  /** The engine (0: local, i: workers[i − 1]) that holds each session's cache, under the current weights. */
+  private readonly sessionEngine = new Map<string, number>();
+  readonly prefixReuse: PrefixReuseStats = { promptTokens: 0, reusedTokens: 0 };
 
   private constructor(
     readonly config: ModelConfig,
@@ -125,14 +135,17 @@ export class TfjsLearner implements Learner {
     const threads = opts.threads ?? Math.min(availableParallelism(), 8);
     if (!Number.isInteger(threads) || threads < 1) throw new UserError(`tfjs learner: threads must be an integer >= 1, got ${threads}`);
     if (!Number.isInteger(opts.seed) || opts.seed < 0 || opts.seed > 0xffffffff) throw new UserError(`tfjs learner: seed must be an integer in [0, 2^32), got ${opts.seed}`);
+    const cacheBytes = opts.sessionCacheBytes ?? 256 * 2 ** 20;
+    if (!Number.isSafeInteger(cacheBytes) || cacheBytes < 0) throw new UserError(`tfjs learner: sessionCacheBytes must be an integer >= 0, got ${cacheBytes}`);
+    const sessionBudget = Math.floor(cacheBytes / threads);
     const layout = flatLayout(config);
     const bytes = layout.total * Float32Array.BYTES_PER_ELEMENT;
     const weightsBuf = new SharedArrayBuffer(bytes);
     const weights = toFlat(layout, initWeights(config, new Rng(opts.seed)), new Float32Array(weightsBuf));
     await initWasmBackend();
-    const local = new TfjsEngine(config, weights, new Float32Array(layout.total));
+    const local = new TfjsEngine(config, weights, new Float32Array(layout.total), sessionBudget);
     const workers = await Promise.all(
-      Array.from({ length: threads - 1 }, () => WorkerEngine.start({ config, weights: weightsBuf, grads: new SharedArrayBuffer(bytes) })),
+      Array.from({ length: threads - 1 }, () => WorkerEngine.start({ config, weights: weightsBuf, grads: new SharedArrayBuffer(bytes), sessionBudget })),
     );
     return new TfjsLearner(config, local, workers, weights);
   }
@@ -221,11 +234,11 @@ export class TfjsLearner implements Learner {
       const at = (a: Float32Array) => a.subarray(seg.offset, seg.offset + seg.size);
       adamwUpdate(at(this.weights), at(g), at(this.expAvg), at(this.expAvgSq), this.step, h, seg.spec.kind === 'matrix');
     }
-    this.version += 1;
+    this.weightsChanged();
     return { gradNorm, skipped: false };
   }
 
-  async sample(prompts: readonly Int32Array[], params: SampleParams): Promise<SampleOutput[]> {
+  async sample(prompts: readonly Int32Array[], params: SampleParams, sessions?: readonly (string | undefined)[]): Promise<SampleOutput[]> {
     const { vocabSize: V, contextLength: C } = this.config;
     if (!Number.isInteger(params.maxTokens) || params.maxTokens < 1) throw new UserError(`sample: maxTokens must be an integer >= 1, got ${params.maxTokens}`);
     const temperature = params.temperature ?? 1;
@@ -238,12 +251,63 @@ export class TfjsLearner implements Learner {
       if (p.length < 1 || p.length >= C) throw new UserError(`sample: prompt ${i} has ${p.length} tokens; it needs 1 to ${C - 1} (context length ${C})`);
       checkTokens(p, V, `sample: prompt ${i}`);
     });
+    const ids = sessionIds(prompts.length, sessions);
     await initWasmBackend();
     const version = this.version;
-    return this.sharded(prompts.map((p) => p.length + params.maxTokens), (engine, [a, b]) =>
-      engine === 'local'
-        ? this.local.sample(prompts.slice(a, b), params, a, version)
-        : (engine.call({ op: 'sample', prompts: prompts.slice(a, b).map(own), params, firstIndex: a, version }) as Promise<SampleOutput[]>),
+    // A session's prompts go to the engine that holds its cache; the others to the least loaded engine, by tokens.
+    const load = new Array<number>(this.threads).fill(0);
+    const engineOf = prompts.map((p, i) => {
+      const e = ids?.[i] ? this.sessionEngine.get(ids[i]!) : undefined;
+      if (e !== undefined) load[e] += p.length + params.maxTokens;
+      return e;
+    });
+    prompts.forEach((p, i) => {
+      if (engineOf[i] !== undefined) return;
+      const e = load.indexOf(Math.min(...load));
+      engineOf[i] = e;
+      load[e] += p.length + params.maxTokens;
+      if (ids?.[i]) this.sessionEngine.set(ids[i]!, e);
+    });
+    const run = (e: number): Promise<{ at: number[]; reply: SampleReply }> => {
+      const at = prompts.flatMap((_, i) => (engineOf[i] === e ? [i] : []));
+      const mine = at.map((i) => prompts[i]!);
+      const keys = ids === undefined ? undefined : at.map((i) => ids[i]!);
+      if (at.length === 0) return Promise.resolve({ at, reply: { outputs: [], reused: [] } });
+      if (e === 0) return Promise.resolve().then(() => ({ at, reply: this.local.sample(mine, params, at, keys, version) }));
+      return this.workers[e - 1]!.call({ op: 'sample', prompts: mine.map(own), params, indices: at, sessions: keys, version }).then((r) => ({ at, reply: r as SampleReply }));
+    };
+    // Workers first, so they compute while this thread runs the local engine.
+    const remote = this.workers.map((_, w) => run(w + 1));
+    let parts: Array<{ at: number[]; reply: SampleReply }>;
+    try {
+      parts = [await run(0)];
+    } catch (e) {
+      await Promise.allSettled(remote);
+      throw e;
+    }
+    parts.push(...(await Promise.all(remote)));
+    const out = new Array<SampleOutput>(prompts.length);
+    for (const { at, reply } of parts) {
+      at.forEach((i, k) => {
+        out[i] = reply.outputs[k]!;
+        this.prefixReuse.promptTokens += prompts[i]!.length;
+        this.prefixReuse.reusedTokens += reply.reused[k]!;
+      });
+    }
+    return out;
+  }
+
+  /** Frees the sessions' KV caches (unknown keys are ignored). */
+  async endSessions(sessions: readonly string[]): Promise<void> {
+    const byEngine = new Map<number, string[]>();
+    for (const key of sessions) {
+      const e = this.sessionEngine.get(key);
+      if (e === undefined) continue;
+      this.sessionEngine.delete(key);
+      byEngine.set(e, [...(byEngine.get(e) ?? []), key]);
+    }
+    await Promise.all(
+      [...byEngine].map(([e, keys]) => (e === 0 ? this.local.endSessions(keys) : this.workers[e - 1]!.call({ op: 'endSessions', keys }))),
     );
   }
 
@@ -265,7 +329,13 @@ export class TfjsLearner implements Learner {
     toFlat(this.layout, ckpt.optimizer.expAvgSq, this.expAvgSq);
     this.step = ckpt.optimizer.step;
     for (const b of this.gradBuffers()) b.fill(0);
+    this.weightsChanged();
+  }
+
+  /** Engines re-upload the weights and drop their session caches at their next call. */
+  private weightsChanged(): void {
     this.version += 1;
+    this.sessionEngine.clear();
   }
 
   async dispose(): Promise<void> {

@@ -1,5 +1,6 @@
 /** Messages between the learner and an engine in a worker thread (worker.ts). */
-import type { ModelConfig, SampleOutput, SampleParams, ScoredSequence } from '../learner.js';
+import type { ModelConfig, SampleParams, ScoredSequence } from '../learner.js';
+import type { SampleReply } from './engine.js';
 
 export interface WorkerInit {
   config: ModelConfig;
@@ -7,11 +8,16 @@ export interface WorkerInit {
   weights: SharedArrayBuffer;
   /** This engine's gradient accumulator, written by the engine, summed and zeroed by the learner. */
   grads: SharedArrayBuffer;
+  /** Bytes of session KV caches the engine keeps. */
+  sessionBudget: number;
 }
 
 export type EngineRequest =
   | { op: 'logprobs'; batch: ScoredSequence[]; version: number }
   | { op: 'forwardBackward'; batch: ScoredSequence[]; dLdLogp: Float32Array[]; version: number }
-  | { op: 'sample'; prompts: Int32Array[]; params: SampleParams; firstIndex: number; version: number };
+  | { op: 'sample'; prompts: Int32Array[]; params: SampleParams; indices: number[]; sessions: string[] | undefined; version: number }
+  | { op: 'endSessions'; keys: string[] };
 
-export type EngineReply = { id: number; ok: true; result: Float32Array[] | SampleOutput[] } | { id: number; ok: false; error: string };
+export type EngineResult = Float32Array[] | SampleReply | null;
+
+export type EngineReply = { id: number; ok: true; result: EngineResult } | { id: number; ok: false; error: string };
