@@ -161,6 +161,52 @@ export class TfjsEngine {
   }
 
   /**
+   * One forward pass for a gradient that depends on the log-probs: forward over all chunks, then
+   * `exchange(logp)` (called once, synchronously, between forward and backward) gives ∂L/∂logp of this engine's
+   * scored tokens, which is back-propagated through the same graph into `grads`; null skips the update. Every
+   * chunk's activations stay alive until the backward pass, so callers bound the batch (ONE_PASS_MAX_TOKENS).
+   */
+  forwardBackwardFn(batch: readonly ScoredSequence[], version: number, exchange: (logp: Float32Array) => Float32Array | null): Float32Array[] {
+    const params = this.paramsAt(version);
+    const parts = chunks(batch.length, (i) => batch[i]!.tokens.length)
+      .map(([a, b]) => pack(batch.slice(a, b)))
+      .filter((c) => c.rows.length > 0);
+    const n = parts.reduce((k, c) => k + c.rows.length, 0);
+    const values = new Float32Array(n);
+    if (n === 0) {
+      exchange(values);
+      return unpack(batch, values);
+    }
+    let dy: Float32Array | null = null;
+    // The identity whose gradient is the first step of the backward pass: that is where the log-probs are
+    // handed out and their ∂L/∂logp comes back.
+    const handOff = tf.customGrad(((x: tf.Tensor) => ({
+      value: tf.clone(x),
+      gradFunc: () => {
+        dy = exchange(values);
+        return dy === null ? tf.zeros([n]) : tf.tensor1d(dy);
+      },
+    })) as unknown as (...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor) => tf.Tensor });
+    tf.tidy(() => {
+      const f = (...ps: tf.Tensor[]) => {
+        const p = new ParamView(this.layout, ps);
+        const each = parts.map(({ tokens, B, T, rows, targets }) => scoredLogprobs(p, transformer(this.config, p, tokens, B, T), rows, targets));
+        const logp = each.length === 1 ? each[0]! : tf.concat(each);
+        values.set(logp.dataSync() as Float32Array);
+        return handOff(logp);
+      };
+      const { grads } = tf.valueAndGrads(f)(params);
+      if (dy === null) return;
+      this.layout.segments.forEach((seg, i) => {
+        const g = grads[i]!.dataSync() as Float32Array;
+        const acc = this.grads.subarray(seg.offset, seg.offset + seg.size);
+        for (let k = 0; k < g.length; k++) acc[k] += g[k]!;
+      });
+    });
+    return unpack(batch, values);
+  }
+
+  /**
    * Samples a continuation of each prompt with a KV cache. Prompt i draws from its own stream
    * `Rng(seed).fork("sample:" + indices[i])`, so results do not depend on how prompts are split over engines.
    * With `sessions[i]`, the row's cache is the session's: its longest common prefix with the prompt is not read

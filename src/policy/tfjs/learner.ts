@@ -17,7 +17,7 @@ import { initWeights, parseModelConfig } from '../weights.js';
 import { initWasmBackend } from './backend.js';
 import { TfjsEngine, type SampleReply } from './engine.js';
 import { flatLayout, fromFlat, toFlat, type FlatLayout } from './layout.js';
-import type { EngineReply, EngineRequest, EngineResult, WorkerInit } from './protocol.js';
+import { HANDOFF, type EngineReply, type EngineRequest, type EngineResult, type WorkerInit } from './protocol.js';
 import { sessionIds, type PrefixReuseStats } from '../sessions.js';
 
 export interface TfjsLearnerOptions {
@@ -212,6 +212,88 @@ export class TfjsLearner implements Learner {
     );
   }
 
+  /**
+   * One forward pass per call: every engine runs the forward of its shard, the log-probs of all shards go to
+   * `gradOf` on this thread, and each engine back-propagates its part of the result through the graph it kept.
+   * The hand-off happens inside one synchronous gradient call per engine (HANDOFF in protocol.ts). An engine keeps
+   * every chunk's activations until its backward pass, so when a shard has more than ONE_PASS_MAX_TOKENS padded
+   * tokens this falls back to logprobs + forwardBackward (two forward passes, bounded memory).
+   */
+  async forwardBackwardFn(batch: readonly ScoredSequence[], gradOf: (logp: Float32Array[]) => Float32Array[] | null): Promise<Float32Array[]> {
+    this.checkSequences(batch);
+    const ranges = splitBySize(
+      batch.map((s) => s.tokens.length),
+      this.threads,
+    );
+    const padded = ranges.map(([a, b]) => paddedTokens(batch.slice(a, b)));
+    if (ranges.length === 0 || padded.some((n) => n > ONE_PASS_MAX_TOKENS)) {
+      const logp = await this.logprobs(batch);
+      const g = gradOf(logp.map((a) => a.slice()));
+      if (g !== null) await this.forwardBackward(batch, g);
+      return logp;
+    }
+    await initWasmBackend();
+    const version = this.version;
+    const scored = (a: number, b: number) => batch.slice(a, b).reduce((n, s) => n + s.tokens.length - s.responseStart, 0);
+    const remote = ranges.slice(1);
+    const sync = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, remote.length)));
+    const logpBufs = remote.map(([a, b]) => new SharedArrayBuffer(4 * scored(a, b)));
+    const dyBufs = remote.map(([a, b]) => new SharedArrayBuffer(4 * scored(a, b)));
+    const replies = remote.map(([a, b], k) =>
+      this.workers[k]!.call({ op: 'forwardBackwardFn', batch: batch.slice(a, b).map(ownSequence), version, sync: sync.buffer as SharedArrayBuffer, slot: k, logp: logpBufs[k]!, dLdLogp: dyBufs[k]! }),
+    );
+    let released = false;
+    const release = (state: number) => {
+      released = true;
+      remote.forEach((_, k) => {
+        Atomics.store(sync, k, state);
+        Atomics.notify(sync, k);
+      });
+    };
+    const [a0, b0] = ranges[0]!;
+    const exchange = (mine: Float32Array): Float32Array | null => {
+      const all = splitScored(batch.slice(a0, b0), mine);
+      remote.forEach(([a, b], k) => {
+        let st: number;
+        while ((st = Atomics.load(sync, k)) === HANDOFF.pending) Atomics.wait(sync, k, HANDOFF.pending);
+        if (st === HANDOFF.failed) {
+          release(HANDOFF.skip);
+          throw new Error('tfjs worker failed during its forward pass');
+        }
+        all.push(...splitScored(batch.slice(a, b), new Float32Array(logpBufs[k]!).slice()));
+      });
+      let g: Float32Array[] | null;
+      try {
+        g = gradOf(all.map((x) => x.slice()));
+        if (g !== null) {
+          if (g.length !== batch.length) throw new UserError(`forwardBackwardFn: ${g.length} gradient arrays for ${batch.length} sequences`);
+          g.forEach((x, i) => {
+            if (x.length !== all[i]!.length) throw new UserError(`forwardBackwardFn: sequence ${i} scores ${all[i]!.length} tokens but its ∂L/∂logp has ${x.length}`);
+          });
+        }
+      } catch (e) {
+        release(HANDOFF.skip);
+        throw e;
+      }
+      if (g === null) {
+        release(HANDOFF.skip);
+        return null;
+      }
+      remote.forEach(([a, b], k) => new Float32Array(dyBufs[k]!).set(concatF32(g.slice(a, b))));
+      release(HANDOFF.gradient);
+      return concatF32(g.slice(a0, b0));
+    };
+    let mine: Float32Array[];
+    try {
+      mine = this.local.forwardBackwardFn(batch.slice(a0, b0), version, exchange);
+    } catch (e) {
+      if (!released) release(HANDOFF.skip);
+      await Promise.allSettled(replies);
+      throw e;
+    }
+    return [...mine, ...((await Promise.all(replies)) as Float32Array[][]).flat()];
+  }
+
   private gradBuffers(): Float32Array[] {
     return [this.local.grads, ...this.workers.map((w) => w.grads)];
   }
@@ -354,6 +436,32 @@ function own<A extends Int32Array | Float32Array>(a: A): A {
 
 function ownSequence(s: ScoredSequence): ScoredSequence {
   return { tokens: own(s.tokens), responseStart: s.responseStart };
+}
+
+/**
+ * forwardBackwardFn keeps a shard's activations for all its chunks until the backward pass: up to this many
+ * padded tokens per engine (twice the chunk bound of logprobs/forwardBackward) it runs one forward pass.
+ */
+const ONE_PASS_MAX_TOKENS = 16384;
+
+/** An upper bound of a shard's padded tokens, however the engine chunks it: sequences × the longest one. */
+function paddedTokens(batch: readonly ScoredSequence[]): number {
+  return batch.reduce((m, s) => Math.max(m, s.tokens.length), 0) * batch.length;
+}
+
+function splitScored(batch: readonly ScoredSequence[], values: Float32Array): Float32Array[] {
+  let k = 0;
+  return batch.map((s) => values.slice(k, (k += s.tokens.length - s.responseStart)));
+}
+
+function concatF32(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }
 
 function checkTokens(tokens: Int32Array, V: number, what: string): void {
