@@ -14,7 +14,7 @@ interface TaskOptions {
 export function registerTasks(program: Command): void {
   const cmd = program
     .command('tasks')
-    .description('generated multi-turn tool tasks over the BFCL API classes (the default training environment): sample, export');
+    .description('generated multi-turn tool tasks over the BFCL API classes (the default training environment): sample, export, stats');
   const withTaskOptions = (c: Command): Command =>
     c
       .option('--n <count>', 'number of tasks', '5')
@@ -45,17 +45,48 @@ export function registerTasks(program: Command): void {
       });
       process.stderr.write(`wrote ${tasks.length} ${opts.split} tasks to ${opts.out}\n`);
     });
+  withTaskOptions(cmd.command('stats'))
+    .description(
+      'statistics of the first n tasks: turn kinds, calls and steps per task, distinct tasks, tasks equal to a train task, ' +
+        'and how many demonstrations the checker accepts',
+    )
+    .option('--json', 'print one JSON object')
+    .action(async (opts: TaskOptions & { json?: boolean }) => {
+      const { n, seed, split, knobs } = await resolve(opts);
+      const { taskStats } = await import('../envs/tasks/index.js');
+      const s = await taskStats(split, n, knobs, seed);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(s)}\n`);
+        return;
+      }
+      const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+      const rows: Array<[string, string]> = [
+        ['tasks', `${s.tasks} ${s.split} (seed ${s.seed}), ${s.turns} user turns`],
+        ['turn kinds', `literal ${pct(s.turnKinds.literal)}, copy ${pct(s.turnKinds.copy)}, choice ${pct(s.turnKinds.choice)}`],
+        ['dependent turns reading the previous turn', pct(s.readsPreviousTurn)],
+        ['per task', `${s.meanCalls.toFixed(2)} calls, ${s.meanSteps.toFixed(2)} steps, ${s.meanUserWords.toFixed(2)} user words`],
+        ['distinct (user text, ground truth)', `${s.distinct}`],
+        ...(s.sameAsTrain === null ? [] : [[`same as one of the first ${s.tasks} train tasks`, `${s.sameAsTrain}`] as [string, string]]),
+        ['demonstrations the checker accepts', `${s.demonstrationsValid}/${s.tasks}`],
+      ];
+      process.stdout.write(rows.map(([k, v]) => `${k}: ${v}\n`).join(''));
+    });
 }
 
 async function generate(opts: TaskOptions) {
+  const { n, seed, split, knobs } = await resolve(opts);
+  const { taskAt } = await import('../envs/tasks/index.js');
+  return Array.from({ length: n }, (_, i) => taskAt(split, i, knobs, seed));
+}
+
+async function resolve(opts: TaskOptions) {
   const n = integerOption('--n', opts.n, 0, 1e7);
   const seed = integerOption('--seed', opts.seed, 0, 2 ** 32 - 1);
-  const { TaskKnobsSchema, isTaskSplit, taskAt, TASK_SPLITS } = await import('../envs/tasks/index.js');
+  const { TaskKnobsSchema, isTaskSplit, TASK_SPLITS } = await import('../envs/tasks/index.js');
   const { parseConfig } = await import('../core/config.js');
   if (!isTaskSplit(opts.split)) throw new UserError(`unknown split '${opts.split}' (choose from ${TASK_SPLITS.join(', ')})`);
   const knobs = parseConfig(TaskKnobsSchema, opts.knobs === undefined ? {} : parseJsonOption('--knobs', opts.knobs), '--knobs');
-  const split = opts.split;
-  return Array.from({ length: n }, (_, i) => taskAt(split, i, knobs, seed));
+  return { n, seed, split: opts.split, knobs };
 }
 
 function integerOption(name: string, text: string, min: number, max: number): number {

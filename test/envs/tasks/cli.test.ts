@@ -55,7 +55,7 @@ test('seeupo tasks sample: readable by default, export lines with --json; mistak
   const r = seeupo('tasks', 'sample', '--n', '2', '--seed', '3');
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /^tasks_train_3_0 \(train\) {2}GorillaFileSystem, MessageAPI\n {2}files: workspace\/ \{/);
-  assert.match(r.out, /\n\ntasks_train_3_1 \(train\)[^]*\n {2}turn 1 literal: list files\n {4}1\. ls\(\)\n {2}turn 2 choice: delete the txt file\n {4}1\. rm\(file_name='todo\.txt'\)\n$/);
+  assert.match(r.out, /\n\ntasks_train_3_1 \(train\)[^]*\n {2}turn 1 literal: list files\n {4}1\. ls\(\)\n {2}turn 2 choice: copy the txt file to projects\n {4}1\. cp\(source='todo\.txt',destination='projects'\)\n$/);
   const json = seeupo('tasks', 'sample', '--n', '3', '--seed', '3', '--split', 'test', '--json');
   const lines = json.out.trim().split('\n');
   assert.deepEqual(lines, [0, 1, 2].map((i) => taskToJsonLine(taskAt('test', i, TaskKnobsSchema.parse({}), 3))));
@@ -77,4 +77,20 @@ test('seeupo tasks sample: readable by default, export lines with --json; mistak
   const noCategory = seeupo('bfcl', 'replay', '--input', file);
   assert.equal(noCategory.code, 2);
   assert.match(noCategory.err, /in\.jsonl:1: the line carries no entry \("initial_config"\); name its --category/);
+});
+
+test('seeupo tasks stats: turn kinds, sizes, overlap with train and demonstrations the checker accepts', () => {
+  const r = seeupo('tasks', 'stats', '--n', '40', '--seed', '2', '--split', 'test', '--json');
+  assert.equal(r.code, 0, r.err);
+  const s = JSON.parse(r.out);
+  const tasks = Array.from({ length: 40 }, (_, i) => taskAt('test', i, TaskKnobsSchema.parse({}), 2));
+  const kinds = tasks.flatMap((t) => t.turnKinds);
+  assert.deepEqual([s.split, s.seed, s.tasks, s.turns, s.demonstrationsValid], ['test', 2, 40, 80, 40]);
+  for (const k of ['literal', 'copy', 'choice']) assert.equal(s.turnKinds[k], kinds.filter((x) => x === k).length / 80);
+  assert.equal(s.meanCalls, tasks.reduce((n, t) => n + t.entry.groundTruth.flat().length, 0) / 40);
+  assert.equal(typeof s.sameAsTrain, 'number');
+  const text = seeupo('tasks', 'stats', '--n', '40', '--seed', '2');
+  assert.match(text.out, /^tasks: 40 train \(seed 2\), 80 user turns\nturn kinds: literal \d+\.\d%, copy \d+\.\d%, choice \d+\.\d%\n/);
+  assert.match(text.out, /\ndemonstrations the checker accepts: 40\/40\n$/);
+  assert.doesNotMatch(text.out, /same as/);
 });

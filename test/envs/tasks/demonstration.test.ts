@@ -20,9 +20,9 @@ test('a demonstration: system, user, then per step the calls and their results, 
     { role: 'assistant', content: '', toolCalls: [{ name: 'ls', arguments: {} }] },
     { role: 'tool', content: '{"current_directory_content": ["todo.txt", "recipe.csv", "letter.doc", "vault", "trash", "projects"]}' },
     { role: 'assistant', content: '' },
-    { role: 'user', content: 'delete the txt file' },
-    { role: 'assistant', content: '', toolCalls: [{ name: 'rm', arguments: { file_name: 'todo.txt' } }] },
-    { role: 'tool', content: `{"result": "'todo.txt' removed"}` },
+    { role: 'user', content: 'copy the txt file to projects' },
+    { role: 'assistant', content: '', toolCalls: [{ name: 'cp', arguments: { source: 'todo.txt', destination: 'projects' } }] },
+    { role: 'tool', content: `{"result": "'todo.txt' copied to 'projects/todo.txt'"}` },
     { role: 'assistant', content: '' },
   ]);
   const ev = env.evaluate();

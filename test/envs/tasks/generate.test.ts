@@ -24,7 +24,7 @@ const tasks = (split: 'train' | 'test' | 'heldout', n: number, seed: number, k =
   Array.from({ length: n }, (_, i) => taskAt(split, i, k, seed));
 
 test('knobs: strict schema with the small-model defaults', () => {
-  assert.deepEqual(DEFAULT_TASK_KNOBS, { userTurns: 2, actionsPerTurn: 1, distractorClasses: 0, resultDependentShare: 0.5, messaging: true });
+  assert.deepEqual(DEFAULT_TASK_KNOBS, { userTurns: 2, actionsPerTurn: 1, distractorClasses: 0, resultDependentShare: 0.5, crossTurnShare: 0.5, messaging: true });
   assert.throws(() => parseConfig(TaskKnobsSchema, { userTurn: 2 }, 'knobs'), (e: Error) => e instanceof UserError && /unknown key 'userTurn'/.test(e.message));
   assert.throws(() => parseConfig(TaskKnobsSchema, { resultDependentShare: 1.5 }, 'knobs'), /resultDependentShare/);
   assert.throws(() => parseConfig(TaskKnobsSchema, { distractorClasses: 3 }, 'knobs'), /distractorClasses/);
@@ -33,9 +33,9 @@ test('knobs: strict schema with the small-model defaults', () => {
 test('a pinned task: the generator draws exactly this from (train, 1, defaults, seed 3)', () => {
   const t = taskAt('train', 1, DEFAULT_TASK_KNOBS, 3);
   assert.equal(t.id, 'tasks_train_3_1');
-  assert.deepEqual(t.entry.question, [[{ role: 'user', content: 'list files' }], [{ role: 'user', content: 'delete the txt file' }]]);
-  assert.deepEqual(t.entry.groundTruth, [['ls()'], ["rm(file_name='todo.txt')"]]);
-  assert.deepEqual(t.steps, [[[{ name: 'ls', arguments: {} }]], [[{ name: 'rm', arguments: { file_name: 'todo.txt' } }]]]);
+  assert.deepEqual(t.entry.question, [[{ role: 'user', content: 'list files' }], [{ role: 'user', content: 'copy the txt file to projects' }]]);
+  assert.deepEqual(t.entry.groundTruth, [['ls()'], ["cp(source='todo.txt',destination='projects')"]]);
+  assert.deepEqual(t.steps, [[[{ name: 'ls', arguments: {} }]], [[{ name: 'cp', arguments: { source: 'todo.txt', destination: 'projects' } }]]]);
   assert.deepEqual(t.turnKinds, ['literal', 'choice']);
   assert.deepEqual(t.entry.involvedClasses, ['GorillaFileSystem', 'MessageAPI']);
   assert.equal(t.entry.category, 'base');
@@ -130,6 +130,11 @@ test('turn kinds appear at the configured share; half of the dependent turns aft
   assert.ok(Math.abs((d.copy + d.choice) / turns - 0.5) < 0.025, JSON.stringify(d));
   assert.ok(Math.abs(d.copy / turns - 0.25) < 0.025 && Math.abs(d.choice / turns - 0.25) < 0.025, JSON.stringify(d));
   assert.ok(Math.abs(d.crossTurn / d.afterLiteral - 0.5) < 0.05, JSON.stringify(d));
+  for (const share of [0, 1]) {
+    const c = count(tasks('train', 300, 1, knobs({ crossTurnShare: share, userTurns: 3 })));
+    assert.ok(c.afterLiteral > 100);
+    assert.equal(c.crossTurn, share * c.afterLiteral);
+  }
   const d3 = count(tasks('train', 1000, 1, knobs({ resultDependentShare: 0.3, userTurns: 3 })));
   assert.ok(Math.abs((d3.copy + d3.choice) / 3000 - 0.3) < 0.03, JSON.stringify(d3));
   assert.deepEqual(count(tasks('test', 300, 1, knobs({ resultDependentShare: 0 }))).literal, 600);
