@@ -85,6 +85,7 @@ test('held-out names never occur in train or test tasks (3,000 tasks), and held-
 
 test('the word rule: user text, names, contents and argument values are words of TASK_WORDS', () => {
   assert.equal(new Set(TASK_WORDS).size, TASK_WORDS.length);
+  assert.equal(TASK_WORDS.length, 83); // docs/tasks.md
   // find(name=d) matches d and nothing else: no directory name is part of another name.
   const names = [...DIR_NAMES, ...FILE_STEMS, ...FILE_EXTENSIONS, 'workspace'];
   for (const d of DIR_NAMES) for (const n of names) if (n !== d) assert.ok(!n.includes(d), `${d} in ${n}`);
