@@ -1,6 +1,9 @@
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { finished } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { UserError } from '../core/errors.js';
+import type { TaskSpec } from '../envs/tasks/index.js';
 import { parseJsonOption } from './json-option.js';
 
 interface TaskOptions {
@@ -25,9 +28,12 @@ export function registerTasks(program: Command): void {
     .description('print tasks with their ground truth: start state, user turns, calls by step (one JSON line per task with --json)')
     .option('--json', 'print each task as its export line instead of readable text')
     .action(async (opts: TaskOptions & { json?: boolean }) => {
-      const tasks = await generate(opts);
       const { formatTask, taskToJsonLine } = await import('../envs/tasks/index.js');
-      process.stdout.write(opts.json ? tasks.map((t) => `${taskToJsonLine(t)}\n`).join('') : `${tasks.map(formatTask).join('\n\n')}\n`);
+      let first = true;
+      for await (const task of generate(opts)) {
+        process.stdout.write(opts.json ? `${taskToJsonLine(task)}\n` : `${first ? '' : '\n'}${formatTask(task)}\n`);
+        first = false;
+      }
     });
   withTaskOptions(cmd.command('export'))
     .description(
@@ -36,14 +42,24 @@ export function registerTasks(program: Command): void {
     )
     .requiredOption('--out <file>', 'JSONL file to write')
     .action(async (opts: TaskOptions & { out: string }) => {
-      const tasks = await generate(opts);
       const { taskToJsonLine } = await import('../envs/tasks/index.js');
+      const tasks = generate(opts);
+      const first = await tasks.next(); // options are checked before the file is created
       const out = createWriteStream(opts.out);
-      await new Promise<void>((resolve, reject) => {
-        out.once('error', (e: Error) => reject(new UserError(`cannot write ${opts.out}: ${e.message}`)));
-        out.end(tasks.map((t) => `${taskToJsonLine(t)}\n`).join(''), resolve);
-      });
-      process.stderr.write(`wrote ${tasks.length} ${opts.split} tasks to ${opts.out}\n`);
+      out.on('error', () => {}); // reported by finished() below, not as an uncaught 'error' event
+      let written = 0;
+      try {
+        for (let r = first; !r.done; r = await tasks.next()) {
+          // Respect back-pressure, so a large export streams instead of filling memory.
+          if (!out.write(`${taskToJsonLine(r.value)}\n`)) await once(out, 'drain');
+          written++;
+        }
+        out.end();
+        await finished(out);
+      } catch (e) {
+        throw new UserError(`cannot write ${opts.out}: ${(e as Error).message}`);
+      }
+      process.stderr.write(`wrote ${written} ${opts.split} tasks to ${opts.out}\n`);
     });
   withTaskOptions(cmd.command('stats'))
     .description(
@@ -73,10 +89,11 @@ export function registerTasks(program: Command): void {
     });
 }
 
-async function generate(opts: TaskOptions) {
+/** The tasks the options name, drawn one at a time (an export of many tasks streams). */
+async function* generate(opts: TaskOptions): AsyncGenerator<TaskSpec> {
   const { n, seed, split, knobs } = await resolve(opts);
   const { taskAt } = await import('../envs/tasks/index.js');
-  return Array.from({ length: n }, (_, i) => taskAt(split, i, knobs, seed));
+  for (let i = 0; i < n; i++) yield taskAt(split, i, knobs, seed);
 }
 
 async function resolve(opts: TaskOptions) {

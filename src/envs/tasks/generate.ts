@@ -70,6 +70,7 @@ function drawDependentKind(world: TaskWorld, rng: Rng, knobs: TaskKnobs): Depend
   return kinds.length === 0 ? null : kinds[rng.categorical(kinds.map((k) => dependentWeight(k, knobs)))]!;
 }
 
+/** A literal request among those the state allows (every candidate is built, so the draws do not depend on which fail). */
 function drawLiteral(world: TaskWorld, rng: Rng, pool: readonly string[]): Request {
   const built = LITERAL_REQUESTS.map((r) => ({ weight: r.weight, request: r.build(world, rng, pool) }));
   const feasible = built.filter((b) => b.request !== null);

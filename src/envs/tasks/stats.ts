@@ -35,16 +35,21 @@ function readsPrevious(t: TaskSpec, turn: number): boolean {
 }
 
 export async function taskStats(split: TaskSplit, n: number, knobs: TaskKnobs, seed: number): Promise<TaskStats> {
-  const tasks = Array.from({ length: n }, (_, i) => taskAt(split, i, knobs, seed));
   const kinds: Record<TurnKind, number> = { literal: 0, copy: 0, choice: 0 };
+  const distinct = new Set<string>();
+  let turns = 0;
   let dependent = 0;
   let previous = 0;
   let calls = 0;
   let steps = 0;
   let words = 0;
   let valid = 0;
-  for (const t of tasks) {
+  const train = split === 'train' ? null : new Set(Array.from({ length: n }, (_, i) => textAndTruth(taskAt('train', i, knobs, seed))));
+  let sameAsTrain = 0;
+  for (let i = 0; i < n; i++) {
+    const t = taskAt(split, i, knobs, seed);
     t.turnKinds.forEach((k, turn) => {
+      turns++;
       kinds[k]++;
       if (k !== 'literal') {
         dependent++;
@@ -54,17 +59,14 @@ export async function taskStats(split: TaskSplit, n: number, knobs: TaskKnobs, s
     calls += t.entry.groundTruth.flat().length;
     steps += t.steps.flat().length;
     words += t.entry.question.flat().reduce((s, m) => s + taskTextWords(m.content).length, 0);
+    const key = textAndTruth(t);
+    distinct.add(key);
+    if (train?.has(key)) sameAsTrain++;
     const env = new BfclEnv();
     await demonstration(t, env);
     if (env.evaluate().success) valid++;
   }
-  const turns = tasks.reduce((s, t) => s + t.turnKinds.length, 0);
   const share = (x: number, of: number): number => (of === 0 ? 0 : x / of);
-  let sameAsTrain: number | null = null;
-  if (split !== 'train') {
-    const train = new Set(Array.from({ length: n }, (_, i) => textAndTruth(taskAt('train', i, knobs, seed))));
-    sameAsTrain = tasks.filter((t) => train.has(textAndTruth(t))).length;
-  }
   return {
     split,
     seed,
@@ -75,8 +77,8 @@ export async function taskStats(split: TaskSplit, n: number, knobs: TaskKnobs, s
     meanCalls: share(calls, n),
     meanSteps: share(steps, n),
     meanUserWords: share(words, n),
-    distinct: new Set(tasks.map(textAndTruth)).size,
-    sameAsTrain,
+    distinct: distinct.size,
+    sameAsTrain: train ? sameAsTrain : null,
     demonstrationsValid: valid,
   };
 }

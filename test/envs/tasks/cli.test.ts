@@ -69,6 +69,9 @@ test('seeupo tasks sample: readable by default, export lines with --json; mistak
     assert.match(e.err, message);
     assert.doesNotMatch(e.err, /at .*\.js/);
   }
+  const unwritable = seeupo('tasks', 'export', '--n', '2', '--out', '/nonexistent-dir/tasks.jsonl');
+  assert.equal(unwritable.code, 2);
+  assert.match(unwritable.err, /^seeupo: cannot write \/nonexistent-dir\/tasks\.jsonl: ENOENT/);
   // A replay line that names a shipped entry still needs its category.
   const file = join(mkdtempSync(join(tmpdir(), 'seeupo-tasks-')), 'in.jsonl');
   writeFileSync(file, '{"id": "multi_turn_base_0", "model": []}\n');
