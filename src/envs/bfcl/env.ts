@@ -35,6 +35,12 @@ export interface BfclEnvOptions {
    * evaluation, starts from a fresh state, so results do not depend on which episodes ran before or alongside.
    */
   readonly sharedProcessState?: boolean;
+  /**
+   * Spell the tools out in the system prompt, as BFCL prompts a model (default true). False leaves them to the
+   * renderer, which gets them from `reset().tools` (the compact renderer gives each tool a token instead); with no
+   * system prompt either, the episode starts with the first user message.
+   */
+  readonly toolsInSystemPrompt?: boolean;
 }
 
 /** BFCL's MAXIMUM_STEP_LIMIT. */
@@ -96,6 +102,7 @@ export class BfclEnv implements Env<BfclEntry> {
   private readonly maxCalls: number;
   private readonly systemPrompt: string | null;
   private readonly sharedProcessState: boolean;
+  private readonly toolsInSystemPrompt: boolean;
   private entry: BfclEntry | null = null;
   private session: ApiSession | null = null;
   private calls: string[][][] = [];
@@ -112,6 +119,7 @@ export class BfclEnv implements Env<BfclEntry> {
     this.maxCalls = options.maxCalls ?? Infinity;
     this.systemPrompt = options.systemPrompt ?? null;
     this.sharedProcessState = options.sharedProcessState ?? false;
+    this.toolsInSystemPrompt = options.toolsInSystemPrompt ?? true;
     if (!(this.maxStepsPerTurn >= 1)) throw new RangeError('maxStepsPerTurn must be at least 1');
     if (!(this.maxCalls >= 0)) throw new RangeError('maxCalls must be non-negative');
   }
@@ -133,8 +141,9 @@ export class BfclEnv implements Env<BfclEntry> {
     this.truncated = false;
     this.withheld = new Set([...entry.missedFunctions.values()].flat());
     const tools = this.tools();
-    const system = [this.systemPrompt, toolsPrompt(tools)].filter((x) => x !== null).join('\n\n');
-    return { messages: [{ role: 'system', content: system }, ...this.userMessages(0)], tools };
+    const system = [this.systemPrompt, this.toolsInSystemPrompt ? toolsPrompt(tools) : null].filter((x) => x !== null).join('\n\n');
+    const head: ChatMessage[] = system.length > 0 ? [{ role: 'system', content: system }] : [];
+    return { messages: [...head, ...this.userMessages(0)], tools };
   }
 
   /** The tools the model may call now. */
