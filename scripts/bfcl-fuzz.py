@@ -487,6 +487,16 @@ EXACT_CASES = [
     # What the original does run carries over: a mention in a checked turn extends the default for later lines.
     ("carry_over", "base", "multi_turn_base_5", [[["post_tweet(content='first')", "mention(tweet_id=0, mentioned_usernames=['@kept'])"]], [], [], []]),
     ("carry_over", "base", "multi_turn_base_5", [[["post_tweet(content='sees the mention')"]], [], [], []]),
+    # A call may name an instance (a global of the original's executor) itself.
+    ("instance_name", "base", "multi_turn_base_0", [[[
+        "seeupo_eval_multi_turn_base_0_GorillaFileSystem_instance.ls()",
+        "seeupo_eval_multi_turn_base_0_TwitterAPI_instance.tweet_counter",
+        "seeupo_eval_multi_turn_base_0_TwitterAPI_instance.nothing",
+        "len(seeupo_eval_multi_turn_base_0_TwitterAPI_instance.tweets)",
+        "seeupo_eval_multi_turn_base_0_TwitterAPI_instance.username.upper()",
+        "[x for x in seeupo_eval_multi_turn_base_0_TwitterAPI_instance.following_list]",
+        "seeupo_multi_turn_base_0_TwitterAPI_instance.tweet_counter",
+    ]], *BASE0_REST]),
 ]
 
 

@@ -122,8 +122,17 @@ export class ApiSession {
         return value;
       }
       case 'attribute': {
+        const owner = this.instanceNamed(e.object);
+        if (owner) {
+          // `instance.attr`: Python reads the instance's attribute (only public state is modelled).
+          const state = owner.instance.publicState();
+          if (Object.prototype.hasOwnProperty.call(state, e.name)) return state[e.name]!;
+          throw attributeError(`'${owner.cls.className}' object has no attribute '${e.name}'`);
+        }
         const root = rootName(e);
-        if (root !== null && this.lookup(root) === undefined) throw nameError(`name '${root}' is not defined`);
+        if (root !== null && this.lookup(root) === undefined && !this.byInstanceName.has(root)) {
+          throw nameError(`name '${root}' is not defined`);
+        }
         const obj = this.evaluate(e.object);
         throw attributeError(`'${pyTypeName(obj)}' object has no attribute '${e.name}'`);
       }
@@ -211,6 +220,11 @@ export class ApiSession {
     }
   }
 
+  /** The instance an expression names (a name that is an instance's global in the original), or undefined. */
+  private instanceNamed(e: Expr): Owner | undefined {
+    return e.kind === 'name' && this.lookup(e.name) === undefined ? this.byInstanceName.get(e.name) : undefined;
+  }
+
   /** A comprehension variable (innermost first), or undefined. */
   private lookup(name: string): PyValue | undefined {
     for (let i = this.scopes.length - 1; i >= 0; i--) {
@@ -229,7 +243,7 @@ export class ApiSession {
     const args = (): PyValue[] => e.args.map((a) => this.evaluate(a));
     const keywords = (): Array<readonly [string, PyValue]> => e.keywords.map(([k, v]) => [k, this.evaluate(v)] as const);
     if (callee.kind === 'attribute') {
-      const owner = callee.object.kind === 'name' && this.lookup(callee.object.name) === undefined ? this.byInstanceName.get(callee.object.name) : undefined;
+      const owner = this.instanceNamed(callee.object);
       if (owner) {
         if (!owner.cls.methods.has(callee.name)) {
           throw attributeError(`'${owner.cls.className}' object has no attribute '${callee.name}'`);

@@ -45,14 +45,14 @@ function resultsOf(c: FuzzCase): string[] {
   return c.results.flat(2).map((r) => (typeof r === 'string' ? r : JSON.stringify(r)));
 }
 
-test('hand-written cases: rewritten strings, keywords as argument names, the checker stopping at the first failure', () => {
+test('hand-written cases: rewritten strings, keywords as argument names, the checker stopping at the first failure, instance names', () => {
   const cases = readFuzzCases(EXACT);
   const report = replayFuzzCases(cases);
-  assert.equal(report.cases, 11);
+  assert.equal(report.cases, 12);
   assert.deepEqual(report.differentResults, []);
   assert.deepEqual(report.differentVerdicts, []);
   // What the original printed, for the reader (the fixture holds all of it).
-  const [rewrite, twitter, keywords, , afterFailure, , stillEmpty, , stillEmptyToo, , carried] = cases.map(resultsOf);
+  const [rewrite, twitter, keywords, , afterFailure, , stillEmpty, , stillEmptyToo, , carried, instances] = cases.map(resultsOf);
   assert.ok(rewrite![4]!.includes('"the system(admin)"'));
   assert.equal(rewrite![6], '{"file_content": "see seeupo_eval_multi_turn_base_0_GorillaFileSystem_instance.ls() and seeupo_eval_multi_turn_base_0_GorillaFileSystem_instance.cd(folder) and print(x)"}');
   assert.equal(rewrite![10], "Error during execution: name 'ls' is not defined");
@@ -66,6 +66,7 @@ test('hand-written cases: rewritten strings, keywords as argument names, the che
   assert.equal(keywords![9], 'Error during execution: invalid syntax (<string>, line 2)');
   for (const r of [afterFailure, stillEmpty, stillEmptyToo]) assert.match(r![0]!, /"tags": \[\], "mentions": \[\]\}$/);
   assert.match(carried![0]!, /"mentions": \["@kept"\]\}$/);
+  assert.deepEqual(instances!.slice(1, 3), ['3', "Error during execution: 'TwitterAPI' object has no attribute 'nothing'"]);
 });
 
 test('generated model-like outputs: the same results and verdicts as the original, call for call', () => {
