@@ -3,6 +3,7 @@ import { pyAbs, pyCompare, pyFloat, pyInt, pyLen, pyRound, pySum } from './ops.j
 import { splitWhitespace, strip } from './strings.js';
 import {
   PyDict,
+  PyException,
   PySet,
   PyTuple,
   attributeError,
@@ -64,6 +65,8 @@ function extreme(name: 'min' | 'max', args: readonly PyValue[], keywords: Keywor
   return best;
 }
 
+const RANGE_LIMIT = 10_000_000n;
+
 function range(args: readonly PyValue[]): PyValue[] {
   const ints = args.map((a) => {
     if (typeof a !== 'bigint' && typeof a !== 'boolean') {
@@ -73,6 +76,9 @@ function range(args: readonly PyValue[]): PyValue[] {
   });
   const [start, stop, step] = ints.length === 1 ? [0n, ints[0]!, 1n] : [ints[0]!, ints[1]!, ints[2] ?? 1n];
   if (step === 0n) throw valueError('range() arg 3 must not be zero');
+  // Python's range is lazy; this one is a list, so a huge one is refused rather than filling the memory.
+  const count = step > 0n ? (stop - start + step - 1n) / step : (start - stop - step - 1n) / -step;
+  if (count > RANGE_LIMIT) throw new PyException('MemoryError', `range of ${count} items (the port builds ranges as lists)`);
   const out: PyValue[] = [];
   for (let i = start; step > 0n ? i < stop : i > stop; i += step) out.push(i);
   return out;
