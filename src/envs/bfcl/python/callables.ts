@@ -29,7 +29,8 @@ type Builtin = (args: readonly PyValue[], keywords: Keywords) => PyValue;
 
 function arity(name: string, args: readonly PyValue[], min: number, max: number, keywords: Keywords, allowed: readonly string[] = []): void {
   for (const [k] of keywords) {
-    if (!allowed.includes(k)) throw typeError(`${name}() got an unexpected keyword argument '${k}'`);
+    if (allowed.includes(k)) continue;
+    throw typeError(allowed.length === 0 ? `${name}() takes no keyword arguments` : `'${k}' is an invalid keyword argument for ${name}()`);
   }
   if (args.length < min || args.length > max) {
     const expected = min === max ? `exactly ${min === 1 ? 'one argument' : `${min} arguments`}` : `at most ${max} arguments`;
@@ -88,7 +89,7 @@ const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ['len', (a, k) => (arity('len', a, 1, 1, k), pyLen(a[0]!))],
   ['str', (a, k) => (arity('str', a, 0, 1, k), a.length === 0 ? '' : pyStr(a[0]!))],
   ['repr', (a, k) => (arity('repr', a, 1, 1, k), pyRepr(a[0]!))],
-  ['print', () => null],
+  ['print', (a, k) => (arity('print', a, 0, Infinity, k, ['sep', 'end', 'file', 'flush']), null)],
   ['bool', (a, k) => (arity('bool', a, 0, 1, k), a.length === 0 ? false : pyTruthy(a[0]!))],
   ['int', (a, k) => (arity('int', a, 0, 1, k), a.length === 0 ? 0n : pyInt(a[0]!))],
   ['float', (a, k) => (arity('float', a, 0, 1, k), a.length === 0 ? 0.0 : pyFloat(a[0]!))],
