@@ -5,6 +5,7 @@ import { parseConfig } from '../core/config.js';
 import { UserError } from '../core/errors.js';
 import { ALGORITHM_NAMES, resolveAlgorithm } from '../algos/registry.js';
 import type { AlgorithmConfig } from '../algos/config.js';
+import { TaskKnobsSchema } from '../envs/tasks/index.js';
 
 const positiveInt = z.number().int().min(1);
 const nonNegativeInt = z.number().int().min(0);
@@ -33,6 +34,8 @@ export const trainConfigSchema = z.strictObject({
       contextLength: positiveInt.default(256),
     })
     .prefault({}),
+  /** Start from this saved model (e.g. a run's checkpoints/sft-best) instead of random weights (null: random). */
+  init: z.string().min(1).nullable().default(null),
   /** Local policy back end; `auto` takes the native one where it loads. */
   backend: z.enum(['auto', 'native', 'tfjs']).default('auto'),
   /** Compute threads of the learner (the matrices of the default model are small: one thread is fastest). */
@@ -40,7 +43,7 @@ export const trainConfigSchema = z.strictObject({
   /** `compact` (tool names, keys and words as single tokens) for small models trained here; `chatml` spells JSON calls. */
   renderer: z.enum(['compact', 'chatml']).default('compact'),
   /** Knobs of the generated tasks (src/envs/tasks). */
-  tasks: z.strictObject({}).prefault({}),
+  tasks: TaskKnobsSchema.prefault({}),
   env: z
     .strictObject({
       /** Assistant messages with calls allowed per user question before the episode is cut (BFCL allows 20). */
@@ -90,6 +93,13 @@ export const trainConfigSchema = z.strictObject({
       patience: positiveInt.default(3),
       /** Validation tasks (from the test distribution, disjoint from the evaluation tasks). */
       validationTasks: positiveInt.default(100),
+      /** Stop SFT after this many seconds of wall time (null: no time budget). Time-budgeted runs do not resume exactly. */
+      maxSeconds: z.number().positive().nullable().default(null),
+      /**
+       * A JSONL file of demonstrations (`{"messages": [...]}` per line, assistant messages with `toolCalls`) to learn
+       * from instead of the generated tasks' ground truth (null: generated).
+       */
+      demonstrationsFile: z.string().min(1).nullable().default(null),
     })
     .prefault({}),
   rl: z

@@ -1,5 +1,6 @@
 import type { ChatMessage } from '../core/messages.js';
 import type { BfclEntry } from '../envs/bfcl/data.js';
+import type { Env } from '../envs/env.js';
 
 export const SPLITS = ['train', 'test', 'heldout'] as const;
 export type Split = (typeof SPLITS)[number];
@@ -21,6 +22,6 @@ export interface TaskSource {
   /** Every word that can appear in the tasks' text: one token each in the compact renderer. */
   readonly words: readonly string[];
   task(split: Split, index: number): TrainTask;
-  /** The task solved by its ground truth, as the messages of an episode. */
-  demonstration(task: TrainTask): Promise<ChatMessage[]>;
+  /** The task solved by its ground truth, played through `env` (the trainer's), as the messages of an episode. */
+  demonstration(task: TrainTask, env: Env<BfclEntry>): Promise<ChatMessage[]>;
 }

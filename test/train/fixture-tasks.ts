@@ -1,5 +1,5 @@
 import type { AssistantMessage, ChatMessage, ToolCall } from '../../src/core/messages.js';
-import { BfclEnv } from '../../src/envs/bfcl/env.js';
+import type { Env } from '../../src/envs/env.js';
 import type { BfclEntry } from '../../src/envs/bfcl/data.js';
 import { jsonLoads } from '../../src/envs/bfcl/python/json.js';
 import type { PyDict } from '../../src/envs/bfcl/python/value.js';
@@ -37,18 +37,17 @@ export function fixtureTaskSource(): TaskSource {
     classes: ['GorillaFileSystem'],
     words: [...STEMS, ...DIRS, 'move', 'to', 'pdf'],
     task,
-    async demonstration(t: TrainTask): Promise<ChatMessage[]> {
-      const env = new BfclEnv({ systemPrompt: null, toolsInSystemPrompt: false });
-      const messages: ChatMessage[] = [...env.reset(t.entry).messages];
+    async demonstration(t: TrainTask, env: Env<BfclEntry>): Promise<ChatMessage[]> {
+      const messages: ChatMessage[] = [...(await env.reset(t.entry)).messages];
       const gt = t.entry.groundTruth[0]![0]!;
       const [, source, destination] = /source='([^']*)',destination='([^']*)'/.exec(gt)!;
       const call: ToolCall = { name: 'mv', arguments: { source: source!, destination: destination! } };
-      const say = (m: AssistantMessage) => {
+      const say = async (m: AssistantMessage) => {
         messages.push(m);
-        messages.push(...env.step(m).messages);
+        messages.push(...(await env.step(m)).messages);
       };
-      say({ role: 'assistant', content: '', toolCalls: [call] });
-      say({ role: 'assistant', content: '' });
+      await say({ role: 'assistant', content: '', toolCalls: [call] });
+      await say({ role: 'assistant', content: '' });
       return messages;
     },
   };
