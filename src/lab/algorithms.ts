@@ -20,6 +20,16 @@ export const LAB_ALGORITHMS = {
   'seeupo-random': { base: 'seeupo', overrides: { schedule: { order: 'random' } }, about: 'SeeUPO with the turns in a seeded random order each iteration' },
   'seeupo-no-ratio': { base: 'seeupo', overrides: { schedule: { ratioCorrection: null } }, about: 'SeeUPO without the ratio correction' },
   'seeupo-no-clamp': { base: 'seeupo', overrides: { advantage: { batchStandardise: { clamp: null } } }, about: 'SeeUPO without the ±3 advantage clamp' },
+  'seeupo-behaviour': {
+    base: 'seeupo',
+    overrides: { schedule: { oldPolicy: 'behaviour' } },
+    about: "SeeUPO with the behaviour policy as every turn's π_old: ratio, clip and ρ against the sampling log-probs (HAPPO)",
+  },
+  'seeupo-behaviour-no-clamp': {
+    base: 'seeupo',
+    overrides: { schedule: { oldPolicy: 'behaviour' }, advantage: { batchStandardise: { clamp: null } } },
+    about: 'seeupo-behaviour without the ±3 advantage clamp',
+  },
   'seeupo-joint': {
     base: 'seeupo',
     overrides: { schedule: { kind: 'joint', epochs: 1, minibatches: 1 } },
