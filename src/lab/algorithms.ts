@@ -30,6 +30,16 @@ export const LAB_ALGORITHMS = {
     overrides: { schedule: { oldPolicy: 'behaviour' }, advantage: { batchStandardise: { clamp: null } } },
     about: 'seeupo-behaviour without the ±3 advantage clamp',
   },
+  'seeupo-wide-clip': {
+    base: 'seeupo',
+    overrides: { loss: { clipLow: 0.2, clipHigh: 0.2 } },
+    about: "SeeUPO with PPO's clip ε = 0.2 instead of GSPO's 3e-4/4e-4 (control for seeupo-behaviour-wide-clip)",
+  },
+  'seeupo-behaviour-wide-clip': {
+    base: 'seeupo',
+    overrides: { loss: { clipLow: 0.2, clipHigh: 0.2 }, schedule: { oldPolicy: 'behaviour' } },
+    about: 'seeupo-behaviour with the clip ε = 0.2: a drifted ratio is not clipped at once',
+  },
   'seeupo-joint': {
     base: 'seeupo',
     overrides: { schedule: { kind: 'joint', epochs: 1, minibatches: 1 } },

@@ -11,7 +11,9 @@ import { makeParameterisation } from '../../src/lab/parameterisation.js';
 import { SoftmaxPolicy } from '../../src/lab/policy.js';
 import { LabPort } from '../../src/lab/port.js';
 import { exactBatch, sampledBatch } from '../../src/lab/rollouts.js';
+import { behaviourComparison, behaviourSection, phaseCounterpart } from '../../src/lab/report-behaviour.js';
 import { runLab } from '../../src/lab/run.js';
+import type { SuiteRunResult } from '../../src/lab/suite-run.js';
 import { DecisionTree } from '../../src/lab/tree.js';
 import { assertClose } from '../algos/helpers.js';
 
@@ -19,12 +21,16 @@ import { assertClose } from '../algos/helpers.js';
 
 const trap = loadInstance('lab/instances/three-turn-trap.json');
 
-test('the lab variants are SeeUPO with oldPolicy behaviour, with and without the clamp', () => {
+test('the lab variants are SeeUPO with oldPolicy behaviour, with and without the clamp, and with the clip ε = 0.2', () => {
   const beh = labAlgorithm('seeupo-behaviour');
   assert.deepEqual(beh, { ...resolveAlgorithm('seeupo', { schedule: { oldPolicy: 'behaviour' } }), name: 'seeupo-behaviour' });
   const noClamp = labAlgorithm('seeupo-behaviour-no-clamp', 4);
   assert.ok(noClamp.schedule.kind === 'sequential' && noClamp.schedule.oldPolicy === 'behaviour' && noClamp.schedule.epochs === 4);
   assert.ok(noClamp.advantage.kind === 'grae' && noClamp.advantage.batchStandardise?.clamp === null);
+  for (const [name, oldPolicy] of [['seeupo-wide-clip', 'phase'], ['seeupo-behaviour-wide-clip', 'behaviour']] as const) {
+    const a = labAlgorithm(name);
+    assert.deepEqual(a, { ...resolveAlgorithm('seeupo', { loss: { clipLow: 0.2, clipHigh: 0.2 }, schedule: { oldPolicy } }), name });
+  }
 });
 
 test('the lab fills behaviourLogprobs with the log-probs of the policy the batch was drawn from (exact and sampled)', async () => {
@@ -113,4 +119,27 @@ test('exact mode, shared weights: every step of seeupo-behaviour minimises minus
       assertClose(stats.rho!.get(tr.id)!, rho, 1e-10, `${spec} ρ ${tr.id}`);
     });
   }
+});
+
+test('the report compares each behaviour variant with its phase counterpart run by run, on shared parameterisations only', () => {
+  const run = (algo: string, policy: string, seed: number, gap: number, violations: number): SuiteRunResult => ({
+    id: 0, instance: 'i', algo, policy, setting: 's', exact: false, seed, J: [], skippedSteps: 0, ms: 0,
+    summary: { algo, instance: 'i', J: 1 - gap, optimum: 1, gap, violations },
+  });
+  const results = [
+    run('seeupo@4', 'linear:8', 0, 0.5, 0), run('seeupo-behaviour@4', 'linear:8', 0, 0.001, 0), // fixed
+    run('seeupo@4', 'linear:8', 1, 0.001, 2), run('seeupo-behaviour@4', 'linear:8', 1, 0.001, 3), // both fail (drops)
+    run('seeupo@4', 'per-turn', 0, 0.001, 0), run('seeupo-behaviour@4', 'per-turn', 0, 0.2, 0), // broken
+    run('seeupo@4', 'tabular', 0, 0.5, 0), run('seeupo-behaviour@4', 'tabular', 0, 0, 0), // not counted: tabular
+    run('seeupo-behaviour', 'linear:8', 0, 0, 0), // no counterpart in the suite
+  ];
+  assert.equal(phaseCounterpart('seeupo-behaviour-no-clamp@4'), 'seeupo-no-clamp@4');
+  assert.equal(phaseCounterpart('grpo@4'), null);
+  const rows = behaviourComparison(results, ['seeupo@4', 'seeupo-behaviour@4', 'seeupo-behaviour'], ['s']);
+  assert.deepEqual(rows, [
+    { variant: 'seeupo-behaviour@4', counterpart: 'seeupo@4', setting: 's', runs: 3, optimal: [2, 2], runsWithDrop: [1, 1], drops: [2, 3], fixed: 1, broken: 1 },
+  ]);
+  const md = behaviourSection(results, ['seeupo@4', 'seeupo-behaviour@4'], ['s']);
+  assert.match(md, /\| seeupo-behaviour@4 \| seeupo@4 \| s \| 3 \| 2 → 2 \| 1 → 1 \| 2 → 3 \| 1 \| 1 \|/);
+  assert.equal(behaviourSection(results, ['seeupo@4'], ['s']), '');
 });
