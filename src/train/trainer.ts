@@ -20,6 +20,11 @@ import { RunDir } from './run-dir.js';
 import { sftStep } from './sft.js';
 import type { Split, TaskSource, TrainTask } from './task-source.js';
 import { compactVocabulary } from './vocabulary.js';
+import { readDemonstrations } from './demonstrations-file.js';
+import { writeRunReport } from '../report/index.js';
+import { existsSync } from 'node:fs';
+import { loadRendererSpec } from '../render/index.js';
+import { UserError } from '../core/errors.js';
 
 /** The training config, saved beside every model the trainer writes (`seeupo eval` reads the task knobs from it). */
 export const TRAIN_CONFIG_FILE = 'train-config.json';
@@ -73,6 +78,8 @@ export interface TrainOptions {
 
 export interface TrainResult {
   summary: TrainSummary | null;
+  /** The HTML report written at the end (seeupo report). */
+  report?: string;
   interrupted: boolean;
   runDir: string;
 }
@@ -147,6 +154,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     sftResult: null,
     rlResult: null,
   };
+  if (config.init !== null && !opts.resume) await initFrom(config.init, learner, rendererSpec);
   if (opts.resume) {
     const latest = run.latestCheckpoint<TrainerState>();
     if (latest) {
@@ -196,11 +204,21 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       finalCheckpoint: join('checkpoints', 'final'),
     };
     run.writeJson('summary.json', summary);
-    return { summary, interrupted: false, runDir: opts.out };
+    const report = writeRunReport(opts.out);
+    return { summary, interrupted: false, runDir: opts.out, report };
   } finally {
     progress.stop();
     await learner.dispose();
   }
+}
+
+/** Starts from a saved model, which must read tokens the way this run's renderer writes them. */
+async function initFrom(dir: string, learner: Learner, spec: RendererSpec): Promise<void> {
+  if (!existsSync(dir)) throw new UserError(`init: ${dir} does not exist`);
+  if (JSON.stringify(loadRendererSpec(dir)) !== JSON.stringify(spec)) {
+    throw new UserError(`init: ${dir} was trained with another renderer or vocabulary than this config gives`);
+  }
+  await learner.load(dir);
 }
 
 interface PhaseContext {
@@ -224,6 +242,11 @@ function toolsOf(task: TrainTask) {
 }
 
 async function demonstrations(ctx: PhaseContext): Promise<SupervisedExample[]> {
+  const file = ctx.config.sft.demonstrationsFile;
+  if (file !== null) {
+    const tools = entryFunctionDocs(ctx.source.classes).map(openAiTool);
+    return readDemonstrations(file).map((messages) => ctx.renderer.supervisedExample(messages, tools));
+  }
   const out: SupervisedExample[] = [];
   for (let i = 0; i < ctx.config.sft.demonstrations; i++) {
     const task = ctx.source.task('train', i);
@@ -243,7 +266,8 @@ async function runSft(ctx: PhaseContext, state: TrainerState): Promise<boolean> 
   const optim = { lr: sft.lr, beta1: config.optimizer.beta1, beta2: config.optimizer.beta2, weightDecay: config.optimizer.weightDecay, maxGradNorm: config.optimizer.maxGradNorm };
   let acc = { loss: 0, tokens: 0, steps: 0, skipped: 0, t: Date.now() };
   progress.start('sft', sft.steps, state.sftStep);
-  while (state.sftStep < sft.steps && state.evalsWithoutImprovement < sft.patience) {
+  const outOfTime = () => sft.maxSeconds !== null && ctx.wall() >= sft.maxSeconds;
+  while (state.sftStep < sft.steps && state.evalsWithoutImprovement < sft.patience && !outOfTime()) {
     const step = ++state.sftStep;
     const pick = new Rng(config.seed).fork(`sft:${step}`);
     const batch = sampleWithoutReplacement(examples.length, Math.min(sft.batchSize, examples.length), pick).map((i) => examples[i]!);
@@ -260,7 +284,7 @@ async function runSft(ctx: PhaseContext, state: TrainerState): Promise<boolean> 
       progress.update(step, { loss: (acc.loss / Math.max(1, acc.steps - acc.skipped)).toFixed(3) });
       acc = { loss: 0, tokens: 0, steps: 0, skipped: 0, t: Date.now() };
     }
-    if (step % sft.evalEvery === 0 || step === sft.steps) {
+    if (step % sft.evalEvery === 0 || step === sft.steps || outOfTime()) {
       const t = Date.now();
       const v = await evaluateSplit({ source: ctx.source, split: 'test', first: VALIDATION_OFFSET, n: sft.validationTasks, k: 0, seed: seedFor(config.seed, `validate:${step}`), rollout: { ...ctx.rolloutBase } });
       ctx.metric(evalRecord('sft', step, 'validation', v, ctx.wall(), (Date.now() - t) / 1000));
