@@ -33,6 +33,8 @@ export class HfRenderer implements Renderer {
   readonly vocabSize: number;
   /** The eos token of tokenizer_config.json, then generation_config.json's eos_token_id when the directory has one. */
   readonly stopTokens: readonly number[];
+  /** Tokens the template writes after an assistant message's text (Qwen 3 `<|im_end|>\n`: 2; DeepSeek V3: 1). */
+  readonly maxClosingTokens: number;
   private readonly templateKwargs: Readonly<Record<string, unknown>>;
 
   constructor(
@@ -46,6 +48,7 @@ export class HfRenderer implements Renderer {
     this.vocabSize = tokenizer.vocabSize;
     this.stopTokens = stopTokens;
     this.templateKwargs = opts.templateKwargs ?? {};
+    this.maxClosingTokens = this.closingTokens();
   }
 
   /** Reads tokenizer.json, tokenizer_config.json (and chat_template.jinja, generation_config.json when present). */
@@ -113,6 +116,17 @@ export class HfRenderer implements Renderer {
       addGenerationPrompt,
       kwargs: this.templateKwargs,
     });
+  }
+
+  /**
+   * What the template writes after the text of a final assistant message (found with a marker message), as tokens:
+   * the room a turn must leave in the context. At least one (the stop token the sampler may not have drawn).
+   */
+  private closingTokens(): number {
+    const marker = 'SEEUPO_CLOSING_MARKER';
+    const text = this.renderText([{ role: 'user', content: 'x' }, { role: 'assistant', content: marker }], [], false);
+    const at = text.lastIndexOf(marker);
+    return at < 0 ? 1 : Math.max(1, this.tokenizer.encode(text.slice(at + marker.length)).length);
   }
 
   /** A message of ours as the template reads it; assistant messages as the text the model writes for them. */

@@ -35,6 +35,9 @@ test('hf renderer: stop tokens, vocabulary and tool-call format come from the mo
   assert.deepEqual(deepseek.stopTokens, [deepseek.tokenizer.specialTokenId('<｜end▁of▁sentence｜>')]);
   assert.equal(deepseek.format, DEEPSEEK_V3_TOOL_CALLS);
   assert.equal(qwen.name, 'hf');
+  // `<|im_end|>\n` after a Qwen message, `<｜end▁of▁sentence｜>` after a DeepSeek one.
+  assert.equal(qwen.maxClosingTokens, 2);
+  assert.equal(deepseek.maxClosingTokens, 1);
 });
 
 test('Qwen 3 rollout: sampled ids kept as sampled, thinking kept within a query, dropped after a new user message', () => {
