@@ -124,7 +124,14 @@ export class HfRenderer implements Renderer {
    */
   private closingTokens(): number {
     const marker = 'SEEUPO_CLOSING_MARKER';
-    const text = this.renderText([{ role: 'user', content: 'x' }, { role: 'assistant', content: marker }], [], false);
+    const probe = [{ role: 'user', content: 'x' }, { role: 'assistant', content: marker }];
+    let text: string;
+    try {
+      text = this.renderText(probe, [], false);
+    } catch {
+      // Some templates insist on a system message first.
+      text = this.renderText([{ role: 'system', content: 'x' }, ...probe], [], false);
+    }
     const at = text.lastIndexOf(marker);
     return at < 0 ? 1 : Math.max(1, this.tokenizer.encode(text.slice(at + marker.length)).length);
   }

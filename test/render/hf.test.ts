@@ -355,12 +355,18 @@ test('model directory errors are one clear line; generation_config.json adds sto
     assert.equal(r.decode(conv.promptTokens()), '[user]hi', 'chat_template.jinja takes precedence over tokenizer_config.json');
     writeFileSync(join(dir, 'generation_config.json'), '{"eos_token_id": 999999}');
     assert.throws(() => HfRenderer.fromDir(dir), /eos_token_id 999999 is not a token id/);
-    writeFileSync(join(dir, 'tokenizer_config.json'), '{"eos_token": "<|im_end|>", "chat_template": "{{ raise_exception(\'no \' + messages[0].role) }}"}');
-    rmSync(join(dir, 'chat_template.jinja'));
+    // A template that insists on a system message first (and refuses a user message "boom").
+    writeFileSync(
+      join(dir, 'chat_template.jinja'),
+      "{% if messages[0].role != 'system' %}{{ raise_exception('system first') }}{% endif %}" +
+        "{% for m in messages %}{% if m.content == 'boom' %}{{ raise_exception('no ' + m.content) }}{% endif %}[{{ m.role }}]{{ m.content }}<|im_end|>\n{% endfor %}",
+    );
     rmSync(join(dir, 'generation_config.json'));
-    const refusing = HfRenderer.fromDir(dir).conversation([]);
-    refusing.add({ role: 'user', content: 'hi' });
-    assert.throws(() => refusing.promptTokens(), (e: unknown) => e instanceof UserError && /refused the conversation: no user$/.test(e.message));
+    const strict = HfRenderer.fromDir(dir);
+    assert.equal(strict.maxClosingTokens, 2, '<|im_end|> and a newline after a message, found with a system message first');
+    const refusing = strict.conversation([]);
+    refusing.add({ role: 'system', content: 's' }, { role: 'user', content: 'boom' });
+    assert.throws(() => refusing.promptTokens(), (e: unknown) => e instanceof UserError && /refused the conversation: no boom$/.test(e.message));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
