@@ -42,6 +42,7 @@ export interface TrainerState {
   rlIteration: number;
   metricsLines: number;
   wallS: number;
+  cpuS: number;
   sftResult: { test: number; heldout: number } | null;
   rlResult: { test: number; heldout: number } | null;
 }
@@ -52,6 +53,7 @@ export interface TrainSummary {
   sft: { test: number; heldout: number } | null;
   rl: { test: number; heldout: number } | null;
   wallS: number;
+  cpuS: number;
   finalCheckpoint: string;
 }
 
@@ -151,6 +153,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     rlIteration: 0,
     metricsLines: 0,
     wallS: 0,
+    cpuS: 0,
     sftResult: null,
     rlResult: null,
   };
@@ -166,6 +169,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
   const wallAtStart = state.wallS;
   const wall = () => wallAtStart + (Date.now() - t0) / 1000;
+  // CPU seconds of this process (all threads): on a machine shared with other work, the cost that wall time hides.
+  const cpuAtStart = state.cpuS;
+  const cpu0 = process.cpuUsage();
+  const cpu = () => {
+    const u = process.cpuUsage(cpu0);
+    return cpuAtStart + (u.user + u.system) / 1e6;
+  };
   const metric = (record: Record<string, unknown>) => {
     run.appendMetrics(record);
     state.metricsLines++;
@@ -176,14 +186,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     saveRendererSpec(dir, rendererSpec);
     writeFileSync(join(dir, TRAIN_CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
   };
-  const checkpoint = () => run.saveCheckpoint({ ...state, wallS: wall() }, writeModel);
+  const checkpoint = () => run.saveCheckpoint({ ...state, wallS: wall(), cpuS: cpu() }, writeModel);
   const saveModel = async (name: string) => {
     const dir = join(run.checkpoints, name);
     await writeModel(dir);
     return dir;
   };
   const rolloutBase = rolloutOptionsFor(config, renderer, policy, opts.wrapEnv);
-  const ctx: PhaseContext = { config, source, renderer, learner, policy, run, progress, rolloutBase, metric, wall, checkpoint, saveModel, shouldStop: opts.shouldStop ?? (() => false) };
+  const ctx: PhaseContext = { config, source, renderer, learner, policy, run, progress, rolloutBase, metric, wall, cpu, checkpoint, saveModel, shouldStop: opts.shouldStop ?? (() => false) };
 
   try {
     if (state.phase === 'sft') {
@@ -201,6 +211,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       sft: state.sftResult,
       rl: state.rlResult,
       wallS: wall(),
+      cpuS: cpu(),
       finalCheckpoint: join('checkpoints', 'final'),
     };
     run.writeJson('summary.json', summary);
@@ -232,6 +243,7 @@ interface PhaseContext {
   rolloutBase: Omit<RolloutOptions<BfclEntry>, 'temperature' | 'seed'>;
   metric: (record: Record<string, unknown>) => void;
   wall: () => number;
+  cpu: () => number;
   checkpoint: () => Promise<void>;
   saveModel: (name: string) => Promise<string>;
   shouldStop: () => boolean;
@@ -280,7 +292,7 @@ async function runSft(ctx: PhaseContext, state: TrainerState): Promise<boolean> 
     acc.steps++;
     if (step % block === 0) {
       const stepS = (Date.now() - acc.t) / 1000 / acc.steps;
-      ctx.metric({ kind: 'sft', step, examples: step * sft.batchSize, loss: acc.loss / Math.max(1, acc.steps - acc.skipped), tokens: acc.tokens, skipped: acc.skipped, time: { wallS: ctx.wall(), stepS } });
+      ctx.metric({ kind: 'sft', step, examples: step * sft.batchSize, loss: acc.loss / Math.max(1, acc.steps - acc.skipped), tokens: acc.tokens, skipped: acc.skipped, time: { wallS: ctx.wall(), cpuS: ctx.cpu(), stepS } });
       progress.update(step, { loss: (acc.loss / Math.max(1, acc.steps - acc.skipped)).toFixed(3) });
       acc = { loss: 0, tokens: 0, steps: 0, skipped: 0, t: Date.now() };
     }
@@ -331,7 +343,7 @@ async function runRl(ctx: PhaseContext, state: TrainerState, algo: ReturnType<ty
       progress.log(`warning: iteration ${it}: ${w}`);
       ctx.metric({ kind: 'warning', iteration: it, message: w, time: { wallS: ctx.wall() } });
     }
-    const record = rlRecord(it, episodes, stats, { wallS: ctx.wall(), rolloutS: (t1 - t0) / 1000, updateS: (t2 - t1) / 1000 });
+    const record = rlRecord(it, episodes, stats, { wallS: ctx.wall(), cpuS: ctx.cpu(), rolloutS: (t1 - t0) / 1000, updateS: (t2 - t1) / 1000 });
     ctx.metric(record);
     progress.update(it, { success: pct(record.success as number) });
     const last = it === config.rl.iterations;
@@ -358,7 +370,7 @@ async function periodicEvaluation(ctx: PhaseContext, it: number): Promise<void> 
   const evals: SplitEvaluation[] = [];
   for (const split of ['test', 'heldout'] as const) {
     const t = Date.now();
-    const e = await evaluateSplit({ source: ctx.source, split, first: 0, n: ctx.config.eval.tasks, k: 0, seed: seedFor(ctx.config.seed, `eval:rl:${it}:${split}`), rollout: ctx.rolloutBase });
+    const e = await evaluateSplit({ source: ctx.source, split, first: 0, n: ctx.config.eval.tasks, k: ctx.config.eval.k, seed: seedFor(ctx.config.seed, `eval:rl:${it}:${split}`), rollout: ctx.rolloutBase });
     ctx.metric(evalRecord('rl', it, split, e, ctx.wall(), (Date.now() - t) / 1000));
     evals.push(e);
   }
