@@ -276,15 +276,15 @@ struct Gpt::Impl {
     return out;
   }
 
-  // Right-pads the packed sequences with token 0 into [B, L], leaving out each sequence's last `dropLast` tokens.
-  // Causal attention never looks right, so the padding changes nothing at real positions.
-  Tensor padded(const std::vector<int32_t>& tokens, const std::vector<int32_t>& lengths, int64_t L, int32_t dropLast) const {
+  // Right-pads the packed sequences with token 0 into [B, L], leaving out each sequence's last token (never an input
+  // to a scored prediction). Causal attention never looks right, so the padding changes nothing at real positions.
+  Tensor inputs(const std::vector<int32_t>& tokens, const std::vector<int32_t>& lengths, int64_t L) const {
     const int64_t B = static_cast<int64_t>(lengths.size());
     Tensor out = torch::zeros({B, L}, torch::kInt64);
     auto acc = out.accessor<int64_t, 2>();
     size_t offset = 0;
     for (int64_t b = 0; b < B; b++) {
-      for (int32_t t = 0; t < lengths[b] - dropLast; t++) acc[b][t] = tokens[offset + t];
+      for (int32_t t = 0; t < lengths[b] - 1; t++) acc[b][t] = tokens[offset + t];
       offset += lengths[b];
     }
     return out;
@@ -308,18 +308,12 @@ struct Gpt::Impl {
     }
   }
 
-  // One attention block on [B, L, d] from position 0. With k/v outputs it also returns the keys and values
-  // ([B, H, L, hd]) for a KV cache.
-  Tensor attention(const Layer& l, const Tensor& h, Tensor* kOut, Tensor* vOut) const {
+  // One attention block on [B, L, d] from position 0.
+  Tensor attention(const Layer& l, const Tensor& h) const {
     const int64_t B = h.size(0), L = h.size(1), d = cfg.dModel, H = cfg.nHeads, hd = headDim;
     auto qkv = torch::linear(h, l.attnW, l.attnB).split(d, 2);
-    auto heads = [&](const Tensor& x) { return x.view({B, L, H, hd}).transpose(1, 2); };
-    Tensor q = heads(qkv[0]), k = heads(qkv[1]), v = heads(qkv[2]);
-    if (kOut != nullptr) {
-      *kOut = k;
-      *vOut = v;
-    }
-    Tensor y = causalAttention(q.reshape({B * H, L, hd}), k.reshape({B * H, L, hd}), v.reshape({B * H, L, hd}));
+    auto heads = [&](const Tensor& x) { return x.view({B, L, H, hd}).transpose(1, 2).reshape({B * H, L, hd}); };
+    Tensor y = causalAttention(heads(qkv[0]), heads(qkv[1]), heads(qkv[2]));
     return torch::linear(y.view({B, H, L, hd}).transpose(1, 2).reshape({B, L, d}), l.attnProjW, l.attnProjB);
   }
 
@@ -338,17 +332,12 @@ struct Gpt::Impl {
     return torch::layer_norm(x, {cfg.dModel}, w, b, 1e-5);
   }
 
-  // Final hidden states [B, L, d] (after ln_f); with caches, each layer's keys and values.
-  Tensor hidden(const Tensor& tokens, std::vector<Tensor>* keys, std::vector<Tensor>* values) const {
+  // Final hidden states [B, L, d] (after ln_f).
+  Tensor hidden(const Tensor& tokens) const {
     const int64_t L = tokens.size(1);
     Tensor x = torch::embedding(wte, tokens) + wpe.narrow(0, 0, L);
     for (const auto& l : layers) {
-      Tensor k, v;
-      x = x + attention(l, layerNorm(x, l.ln1w, l.ln1b), keys ? &k : nullptr, keys ? &v : nullptr);
-      if (keys != nullptr) {
-        keys->push_back(k);
-        values->push_back(v);
-      }
+      x = x + attention(l, layerNorm(x, l.ln1w, l.ln1b));
       x = x + mlp(l, layerNorm(x, l.ln2w, l.ln2b));
     }
     return layerNorm(x, lnfW, lnfB);
@@ -379,7 +368,7 @@ struct Gpt::Impl {
     }
     const int64_t N = static_cast<int64_t>(rows.size());
     if (N == 0) return torch::zeros({0}, torch::dtype(dtype));
-    Tensor h = hidden(padded(batch.tokens, batch.lengths, L, 1), nullptr, nullptr).reshape({B * L, cfg.dModel});
+    Tensor h = hidden(inputs(batch.tokens, batch.lengths, L)).reshape({B * L, cfg.dModel});
     Tensor rowIndex = torch::from_blob(rows.data(), {N}, torch::kInt64).clone();
     Tensor targetIndex = torch::from_blob(targets.data(), {N, 1}, torch::kInt64).clone();
     Tensor logits = torch::matmul(h.index_select(0, rowIndex), wte.t());
