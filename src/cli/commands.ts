@@ -4,6 +4,7 @@ import { registerBfcl } from './bfcl.js';
 import { registerDoctor } from './doctor.js';
 import { registerEval } from './eval.js';
 import { registerLab } from './lab.js';
+import { registerRender } from './render.js';
 import { registerReport } from './report.js';
 import { registerTasks } from './tasks.js';
 import { registerTrain } from './train.js';
@@ -18,6 +19,7 @@ export const commands: ReadonlyArray<(program: Command) => void> = [
   registerDoctor,
   registerEval,
   registerLab,
+  registerRender,
   registerReport,
   registerTasks,
   registerTrain,

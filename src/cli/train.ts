@@ -6,10 +6,15 @@ import { loadTrainConfig, trainConfigSchema, type TrainConfig } from '../train/c
 import { generatedTaskSource } from '../train/generated-tasks.js';
 import { RunDir } from '../train/run-dir.js';
 import { train } from '../train/trainer.js';
-import { integer } from './flags.js';
+import { integer, positiveNumber } from './flags.js';
 import { terminalProgress } from './train-progress.js';
 
 interface TrainFlags {
+  /** Settings a command fixes (sft: no RL), applied after the user's. */
+  fixed?: string[];
+  demos?: string;
+  init?: string;
+  seconds?: number;
   config?: string;
   set: string[];
   printConfig?: boolean;
@@ -32,6 +37,9 @@ export function trainConfigFromFlags(flags: TrainFlags): TrainConfig {
     flags.sftSteps !== undefined ? `sft.steps=${flags.sftSteps}` : null,
     flags.iterations !== undefined ? `rl.iterations=${flags.iterations}` : null,
     flags.backend !== undefined ? `backend=${flags.backend}` : null,
+    flags.demos !== undefined ? `sft.demonstrationsFile=${JSON.stringify(flags.demos)}` : null,
+    flags.init !== undefined ? `init=${JSON.stringify(flags.init)}` : null,
+    flags.seconds !== undefined ? `sft.maxSeconds=${flags.seconds}` : null,
   ].filter((s): s is string => s !== null);
   if (flags.resume !== undefined) {
     if (flags.config !== undefined || flags.set.length > 0 || shorthand.length > 0 || flags.out !== undefined) {
@@ -40,7 +48,7 @@ export function trainConfigFromFlags(flags: TrainFlags): TrainConfig {
     const run = RunDir.open(flags.resume);
     return parseConfig(trainConfigSchema, run.readConfig(), join(flags.resume, 'config.json'));
   }
-  return loadTrainConfig(flags.config, [...flags.set, ...shorthand]);
+  return loadTrainConfig(flags.config, [...flags.set, ...shorthand, ...(flags.fixed ?? [])]);
 }
 
 async function trainAction(flags: TrainFlags): Promise<void> {
@@ -60,6 +68,7 @@ async function trainAction(flags: TrainFlags): Promise<void> {
   process.on('SIGINT', onSigint);
   try {
     progress.log(`seeupo train: ${config.algorithm.name}, seed ${config.seed}, run directory ${out}`);
+    if (config.sft.steps === 0 && config.rl.iterations === 0) throw new UserError('nothing to do: both sft.steps and rl.iterations are 0');
     const result = await train({
       config,
       out,
@@ -75,7 +84,7 @@ async function trainAction(flags: TrainFlags): Promise<void> {
     }
     const s = result.summary!;
     const fmt = (r: { test: number; heldout: number } | null) => (r ? `test ${pct(r.test)}, held-out ${pct(r.heldout)}` : 'skipped');
-    process.stdout.write(`after SFT: ${fmt(s.sft)}\nafter RL:  ${fmt(s.rl)}\nrun: ${out} (${s.wallS.toFixed(0)} s)\n`);
+    process.stdout.write(`after SFT: ${fmt(s.sft)}\nafter RL:  ${fmt(s.rl)}\nrun: ${out} (${s.wallS.toFixed(0)} s)\nreport: ${result.report}\n`);
   } finally {
     process.off('SIGINT', onSigint);
   }
@@ -89,10 +98,9 @@ function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
-export function registerTrain(program: Command): void {
-  program
-    .command('train')
-    .description('train an agent: SFT warm start on demonstrations, then RL (SeeUPO by default) on generated tool tasks')
+/** The flags `train` and `sft` share: the config and its shorthands, the run directory, resuming. */
+function configOptions(cmd: Command): Command {
+  return cmd
     .option('--config <file>', 'training config, YAML or JSON (docs/training.md); default: the built-in run')
     .option('--set <key=value>', 'override one config value, e.g. --set rollout.groupSize=4 (repeatable)', collect, [])
     .option('--print-config', 'print the resolved config and exit')
@@ -100,7 +108,18 @@ export function registerTrain(program: Command): void {
     .option('--resume <dir>', 'continue the run in <dir> from its latest checkpoint, exactly')
     .option('--seed <n>', 'seed (= --set seed=N)', integer('--seed'))
     .option('--sft-steps <n>', 'SFT steps at most; 0 skips SFT (= --set sft.steps=N)', integer('--sft-steps'))
+    .addOption(new Option('--backend <name>', 'policy back end (= --set backend=NAME)').choices(['auto', 'native', 'tfjs']));
+}
+
+export function registerTrain(program: Command): void {
+  configOptions(program.command('train'))
+    .description('train an agent: SFT warm start on demonstrations, then RL (SeeUPO by default) on generated tool tasks')
     .option('--iterations <n>', 'RL iterations (= --set rl.iterations=N)', integer('--iterations'))
-    .addOption(new Option('--backend <name>', 'policy back end (= --set backend=NAME)').choices(['auto', 'native', 'tfjs']))
     .action(trainAction);
+  configOptions(program.command('sft'))
+    .description('supervised warm start only: SFT on demonstrations, keeping the best checkpoint by validation success')
+    .option('--demos <file>', 'learn from a JSONL file of demonstrations (= --set sft.demonstrationsFile=FILE)')
+    .option('--init <dir>', 'start from a saved model, e.g. RUN/checkpoints/sft-best (= --set init=DIR)')
+    .option('--seconds <s>', 'stop after this much wall time (= --set sft.maxSeconds=S)', positiveNumber('--seconds'))
+    .action((flags: TrainFlags) => trainAction({ ...flags, fixed: flags.resume === undefined ? ['rl.iterations=0'] : [] }));
 }

@@ -47,7 +47,9 @@ export class RunDir {
   /** Keeps the first `lines` metrics lines (the ones the resumed checkpoint had seen). */
   truncateMetrics(lines: number): void {
     const file = join(this.path, 'metrics.jsonl');
-    const kept = readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0).slice(0, lines);
+    // A run killed while its directory was being created has no metrics file yet.
+    const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    const kept = text.split('\n').filter((l) => l.length > 0).slice(0, lines);
     writeFileSync(file + '.tmp', kept.map((l) => l + '\n').join(''));
     renameSync(file + '.tmp', file);
   }

@@ -20,6 +20,11 @@ import { RunDir } from './run-dir.js';
 import { sftStep } from './sft.js';
 import type { Split, TaskSource, TrainTask } from './task-source.js';
 import { compactVocabulary } from './vocabulary.js';
+import { readDemonstrations } from './demonstrations-file.js';
+import { writeRunReport } from '../report/index.js';
+import { existsSync } from 'node:fs';
+import { loadRendererSpec } from '../render/index.js';
+import { UserError } from '../core/errors.js';
 
 /** The training config, saved beside every model the trainer writes (`seeupo eval` reads the task knobs from it). */
 export const TRAIN_CONFIG_FILE = 'train-config.json';
@@ -37,6 +42,7 @@ export interface TrainerState {
   rlIteration: number;
   metricsLines: number;
   wallS: number;
+  cpuS: number;
   sftResult: { test: number; heldout: number } | null;
   rlResult: { test: number; heldout: number } | null;
 }
@@ -47,6 +53,7 @@ export interface TrainSummary {
   sft: { test: number; heldout: number } | null;
   rl: { test: number; heldout: number } | null;
   wallS: number;
+  cpuS: number;
   finalCheckpoint: string;
 }
 
@@ -73,6 +80,8 @@ export interface TrainOptions {
 
 export interface TrainResult {
   summary: TrainSummary | null;
+  /** The HTML report written at the end (seeupo report). */
+  report?: string;
   interrupted: boolean;
   runDir: string;
 }
@@ -144,9 +153,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     rlIteration: 0,
     metricsLines: 0,
     wallS: 0,
+    cpuS: 0,
     sftResult: null,
     rlResult: null,
   };
+  if (config.init !== null && !opts.resume) await initFrom(config.init, learner, rendererSpec);
   if (opts.resume) {
     const latest = run.latestCheckpoint<TrainerState>();
     if (latest) {
@@ -158,6 +169,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
   const wallAtStart = state.wallS;
   const wall = () => wallAtStart + (Date.now() - t0) / 1000;
+  // CPU seconds of this process (all threads): on a machine shared with other work, the cost that wall time hides.
+  const cpuAtStart = state.cpuS;
+  const cpu0 = process.cpuUsage();
+  const cpu = () => {
+    const u = process.cpuUsage(cpu0);
+    return cpuAtStart + (u.user + u.system) / 1e6;
+  };
   const metric = (record: Record<string, unknown>) => {
     run.appendMetrics(record);
     state.metricsLines++;
@@ -168,14 +186,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     saveRendererSpec(dir, rendererSpec);
     writeFileSync(join(dir, TRAIN_CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
   };
-  const checkpoint = () => run.saveCheckpoint({ ...state, wallS: wall() }, writeModel);
+  const checkpoint = () => run.saveCheckpoint({ ...state, wallS: wall(), cpuS: cpu() }, writeModel);
   const saveModel = async (name: string) => {
     const dir = join(run.checkpoints, name);
     await writeModel(dir);
     return dir;
   };
   const rolloutBase = rolloutOptionsFor(config, renderer, policy, opts.wrapEnv);
-  const ctx: PhaseContext = { config, source, renderer, learner, policy, run, progress, rolloutBase, metric, wall, checkpoint, saveModel, shouldStop: opts.shouldStop ?? (() => false) };
+  const ctx: PhaseContext = { config, source, renderer, learner, policy, run, progress, rolloutBase, metric, wall, cpu, checkpoint, saveModel, shouldStop: opts.shouldStop ?? (() => false) };
 
   try {
     if (state.phase === 'sft') {
@@ -193,14 +211,25 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       sft: state.sftResult,
       rl: state.rlResult,
       wallS: wall(),
+      cpuS: cpu(),
       finalCheckpoint: join('checkpoints', 'final'),
     };
     run.writeJson('summary.json', summary);
-    return { summary, interrupted: false, runDir: opts.out };
+    const report = writeRunReport(opts.out);
+    return { summary, interrupted: false, runDir: opts.out, report };
   } finally {
     progress.stop();
     await learner.dispose();
   }
+}
+
+/** Starts from a saved model, which must read tokens the way this run's renderer writes them. */
+async function initFrom(dir: string, learner: Learner, spec: RendererSpec): Promise<void> {
+  if (!existsSync(dir)) throw new UserError(`init: ${dir} does not exist`);
+  if (JSON.stringify(loadRendererSpec(dir)) !== JSON.stringify(spec)) {
+    throw new UserError(`init: ${dir} was trained with another renderer or vocabulary than this config gives`);
+  }
+  await learner.load(dir);
 }
 
 interface PhaseContext {
@@ -214,6 +243,7 @@ interface PhaseContext {
   rolloutBase: Omit<RolloutOptions<BfclEntry>, 'temperature' | 'seed'>;
   metric: (record: Record<string, unknown>) => void;
   wall: () => number;
+  cpu: () => number;
   checkpoint: () => Promise<void>;
   saveModel: (name: string) => Promise<string>;
   shouldStop: () => boolean;
@@ -224,6 +254,11 @@ function toolsOf(task: TrainTask) {
 }
 
 async function demonstrations(ctx: PhaseContext): Promise<SupervisedExample[]> {
+  const file = ctx.config.sft.demonstrationsFile;
+  if (file !== null) {
+    const tools = entryFunctionDocs(ctx.source.classes).map(openAiTool);
+    return readDemonstrations(file).map((messages) => ctx.renderer.supervisedExample(messages, tools));
+  }
   const out: SupervisedExample[] = [];
   for (let i = 0; i < ctx.config.sft.demonstrations; i++) {
     const task = ctx.source.task('train', i);
@@ -243,7 +278,8 @@ async function runSft(ctx: PhaseContext, state: TrainerState): Promise<boolean> 
   const optim = { lr: sft.lr, beta1: config.optimizer.beta1, beta2: config.optimizer.beta2, weightDecay: config.optimizer.weightDecay, maxGradNorm: config.optimizer.maxGradNorm };
   let acc = { loss: 0, tokens: 0, steps: 0, skipped: 0, t: Date.now() };
   progress.start('sft', sft.steps, state.sftStep);
-  while (state.sftStep < sft.steps && state.evalsWithoutImprovement < sft.patience) {
+  const outOfTime = () => sft.maxSeconds !== null && ctx.wall() >= sft.maxSeconds;
+  while (state.sftStep < sft.steps && state.evalsWithoutImprovement < sft.patience && !outOfTime()) {
     const step = ++state.sftStep;
     const pick = new Rng(config.seed).fork(`sft:${step}`);
     const batch = sampleWithoutReplacement(examples.length, Math.min(sft.batchSize, examples.length), pick).map((i) => examples[i]!);
@@ -256,11 +292,11 @@ async function runSft(ctx: PhaseContext, state: TrainerState): Promise<boolean> 
     acc.steps++;
     if (step % block === 0) {
       const stepS = (Date.now() - acc.t) / 1000 / acc.steps;
-      ctx.metric({ kind: 'sft', step, examples: step * sft.batchSize, loss: acc.loss / Math.max(1, acc.steps - acc.skipped), tokens: acc.tokens, skipped: acc.skipped, time: { wallS: ctx.wall(), stepS } });
+      ctx.metric({ kind: 'sft', step, examples: step * sft.batchSize, loss: acc.loss / Math.max(1, acc.steps - acc.skipped), tokens: acc.tokens, skipped: acc.skipped, time: { wallS: ctx.wall(), cpuS: ctx.cpu(), stepS } });
       progress.update(step, { loss: (acc.loss / Math.max(1, acc.steps - acc.skipped)).toFixed(3) });
       acc = { loss: 0, tokens: 0, steps: 0, skipped: 0, t: Date.now() };
     }
-    if (step % sft.evalEvery === 0 || step === sft.steps) {
+    if (step % sft.evalEvery === 0 || step === sft.steps || outOfTime()) {
       const t = Date.now();
       const v = await evaluateSplit({ source: ctx.source, split: 'test', first: VALIDATION_OFFSET, n: sft.validationTasks, k: 0, seed: seedFor(config.seed, `validate:${step}`), rollout: { ...ctx.rolloutBase } });
       ctx.metric(evalRecord('sft', step, 'validation', v, ctx.wall(), (Date.now() - t) / 1000));
@@ -307,7 +343,7 @@ async function runRl(ctx: PhaseContext, state: TrainerState, algo: ReturnType<ty
       progress.log(`warning: iteration ${it}: ${w}`);
       ctx.metric({ kind: 'warning', iteration: it, message: w, time: { wallS: ctx.wall() } });
     }
-    const record = rlRecord(it, episodes, stats, { wallS: ctx.wall(), rolloutS: (t1 - t0) / 1000, updateS: (t2 - t1) / 1000 });
+    const record = rlRecord(it, episodes, stats, { wallS: ctx.wall(), cpuS: ctx.cpu(), rolloutS: (t1 - t0) / 1000, updateS: (t2 - t1) / 1000 });
     ctx.metric(record);
     progress.update(it, { success: pct(record.success as number) });
     const last = it === config.rl.iterations;
@@ -334,7 +370,7 @@ async function periodicEvaluation(ctx: PhaseContext, it: number): Promise<void> 
   const evals: SplitEvaluation[] = [];
   for (const split of ['test', 'heldout'] as const) {
     const t = Date.now();
-    const e = await evaluateSplit({ source: ctx.source, split, first: 0, n: ctx.config.eval.tasks, k: 0, seed: seedFor(ctx.config.seed, `eval:rl:${it}:${split}`), rollout: ctx.rolloutBase });
+    const e = await evaluateSplit({ source: ctx.source, split, first: 0, n: ctx.config.eval.tasks, k: ctx.config.eval.k, seed: seedFor(ctx.config.seed, `eval:rl:${it}:${split}`), rollout: ctx.rolloutBase });
     ctx.metric(evalRecord('rl', it, split, e, ctx.wall(), (Date.now() - t) / 1000));
     evals.push(e);
   }

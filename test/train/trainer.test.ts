@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { UserError } from '../../src/core/errors.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/core/config.js';
@@ -125,3 +126,32 @@ test('train: episodes whose environment throws or hangs are excluded and counted
 function bind(env: Env<BfclEntry>): Env<BfclEntry> {
   return { reset: env.reset.bind(env), step: env.step.bind(env), evaluate: env.evaluate.bind(env), close: env.close.bind(env) };
 }
+
+test('train: SFT from a demonstrations file; init from a saved model; a bad file line or a mismatched model is a user error', async () => {
+  const source = fixtureTaskSource();
+  const dir = tmp();
+  const { BfclEnv } = await import('../../src/envs/bfcl/env.js');
+  const lines: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    const messages = await source.demonstration(source.task('train', i), new BfclEnv({ systemPrompt: null, toolsInSystemPrompt: false }));
+    lines.push(JSON.stringify({ messages }));
+  }
+  const demos = join(dir, 'demos.jsonl');
+  writeFileSync(demos, lines.join('\n') + '\n');
+  const first = join(dir, 'from-file');
+  const r = await train({ config: tinyConfig({ sft: { steps: 10, evalEvery: 5, batchSize: 3, validationTasks: 2, demonstrationsFile: demos }, rl: { iterations: 0 }, eval: { finalTasks: 2, k: 0 } }), out: first, source });
+  assert.ok(r.summary!.sft && r.summary!.rl === null);
+
+  // init with no training at all ends with exactly the weights it started from
+  const second = join(dir, 'init');
+  await train({ config: tinyConfig({ init: join(first, 'checkpoints', 'final'), sft: { steps: 0 }, rl: { iterations: 0 } }), out: second, source });
+  assert.ok(finalWeights(second).equals(finalWeights(first)));
+
+  const bad = join(dir, 'bad.jsonl');
+  writeFileSync(bad, lines[0] + '\n{"messages": [{"role": "robot", "content": "x"}]}\n');
+  await assert.rejects(train({ config: tinyConfig({ sft: { steps: 5, demonstrationsFile: bad } }), out: join(dir, 'bad'), source }), (e: Error) => e instanceof UserError && /bad\.jsonl:2/.test(e.message));
+  await assert.rejects(
+    train({ config: tinyConfig({ renderer: 'chatml', init: join(first, 'checkpoints', 'final') }), out: join(dir, 'mismatch'), source }),
+    (e: Error) => e instanceof UserError && /another renderer/.test(e.message),
+  );
+});

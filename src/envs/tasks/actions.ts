@@ -28,12 +28,10 @@ const noChange = (): void => {};
 
 /** The literal requests and their weights: every argument is in the user's words. */
 export const LITERAL_REQUESTS: ReadonlyArray<{
-  readonly name: string;
   readonly weight: number;
   readonly build: (world: TaskWorld, rng: Rng, pool: readonly string[]) => Request | null;
 }> = [
   {
-    name: 'mkdir',
     weight: 1,
     build: (w, rng) => {
       const d = w.freshDirName(rng);
@@ -41,7 +39,6 @@ export const LITERAL_REQUESTS: ReadonlyArray<{
     },
   },
   {
-    name: 'touch',
     weight: 1,
     build: (w, rng, pool) => {
       const free = pool.filter((f) => !w.cwd.files.has(f));
@@ -51,7 +48,6 @@ export const LITERAL_REQUESTS: ReadonlyArray<{
     },
   },
   {
-    name: 'echo',
     weight: 1,
     build: (w, rng, pool) => {
       const f = rng.int(2) === 0 && w.cwd.files.size > 0 ? pick(rng, [...w.cwd.files.keys()]) : pick(rng, pool);
@@ -64,7 +60,6 @@ export const LITERAL_REQUESTS: ReadonlyArray<{
     },
   },
   {
-    name: 'open',
     weight: 1,
     build: (w, rng) => {
       if (w.cwd.dirs.size === 0) return null;
@@ -72,10 +67,9 @@ export const LITERAL_REQUESTS: ReadonlyArray<{
       return { text: `open ${d.name}`, steps: [[call('cd', { folder: d.name })]], apply: () => void (w.cwd = d) };
     },
   },
-  { name: 'mv', weight: 1, build: (w, rng) => fileIntoDir(w, rng, 'move', 'mv', null) },
-  { name: 'cp', weight: 1, build: (w, rng) => fileIntoDir(w, rng, 'copy', 'cp', null) },
+  { weight: 1, build: (w, rng) => fileIntoDir(w, rng, 'move', 'mv', null) },
+  { weight: 1, build: (w, rng) => fileIntoDir(w, rng, 'copy', 'cp', null) },
   {
-    name: 'rm',
     weight: 1,
     build: (w, rng) => {
       if (w.cwd.files.size === 0) return null;
@@ -84,7 +78,6 @@ export const LITERAL_REQUESTS: ReadonlyArray<{
     },
   },
   {
-    name: 'cat',
     weight: 1,
     build: (w, rng) => {
       if (w.cwd.files.size === 0) return null;
@@ -93,9 +86,9 @@ export const LITERAL_REQUESTS: ReadonlyArray<{
     },
   },
   // Lookups on their own: the same words as the lookups that a later turn reads, so they do not give that away.
-  { name: 'ls', weight: 0.5, build: (w, rng) => lookupRequest(w, rng, 'choice').request },
-  { name: 'find', weight: 0.5, build: (w, rng) => (w.dirsBelowCwd().length > 0 ? lookupRequest(w, rng, 'path').request : null) },
-  { name: 'get_user_id', weight: 0.5, build: (w, rng) => (w.users ? lookupRequest(w, rng, 'id').request : null) },
+  { weight: 0.5, build: (w, rng) => lookupRequest(w, rng, 'choice').request },
+  { weight: 0.5, build: (w, rng) => (w.dirsBelowCwd().length > 0 ? lookupRequest(w, rng, 'path').request : null) },
+  { weight: 0.5, build: (w, rng) => (w.users ? lookupRequest(w, rng, 'id').request : null) },
 ];
 
 /** "move notes.txt to docs" (literal) or "move the txt file to docs" (chosen by extension from `files`). */

@@ -70,6 +70,7 @@ function drawDependentKind(world: TaskWorld, rng: Rng, knobs: TaskKnobs): Depend
   return kinds.length === 0 ? null : kinds[rng.categorical(kinds.map((k) => dependentWeight(k, knobs)))]!;
 }
 
+/** A literal request among those the state allows (every candidate is built, so the draws do not depend on which fail). */
 function drawLiteral(world: TaskWorld, rng: Rng, pool: readonly string[]): Request {
   const built = LITERAL_REQUESTS.map((r) => ({ weight: r.weight, request: r.build(world, rng, pool) }));
   const feasible = built.filter((b) => b.request !== null);
@@ -78,7 +79,7 @@ function drawLiteral(world: TaskWorld, rng: Rng, pool: readonly string[]): Reque
 
 /**
  * One task from `rng`. Per user turn: with probability `resultDependentShare` the turn's first request reads an
- * earlier result; when the turn before is literal, half of the time that turn ends with the lookup ("list files")
+ * earlier result; when the turn before is literal, with probability `crossTurnShare` that turn ends with the lookup ("list files")
  * and this turn reads it ("move the pdf file to docs"), so the right call depends on an earlier turn's result.
  * Every request is drawn against the state the earlier ones leave.
  */
@@ -88,7 +89,7 @@ export function generateTask(rng: Rng, split: TaskSplit, knobs: TaskKnobs, id: s
   const initialConfig = world.initialConfig();
   const turns = knobs.userTurns;
   const dependent = Array.from({ length: turns }, () => rng.next() < knobs.resultDependentShare);
-  const lookupBefore = dependent.map((d, t) => t > 0 && d && !dependent[t - 1] && rng.int(2) === 0);
+  const lookupBefore = dependent.map((d, t) => t > 0 && d && !dependent[t - 1] && rng.next() < knobs.crossTurnShare);
 
   const question: string[] = [];
   const turnKinds: TurnKind[] = [];

@@ -17,3 +17,4 @@ export { callString } from './calls.js';
 export { demonstration } from './demonstration.js';
 export { taskToJsonLine, taskFromJsonLine, entryFromJsonLine } from './jsonl.js';
 export { formatTask } from './format.js';
+export { taskStats, type TaskStats } from './stats.js';

@@ -19,6 +19,11 @@ export const TaskKnobsSchema = z.strictObject({
   distractorClasses: z.int().min(0).max(DISTRACTOR_CLASSES.length).default(0),
   /** Probability that a user turn depends on an earlier tool result (a copied value or a choice by property). */
   resultDependentShare: z.number().min(0).max(1).default(0.5),
+  /**
+   * Probability that a result-dependent turn that follows a literal turn reads a lookup made at the end of that turn
+   * ("list files", then "move the pdf file to docs"); otherwise it makes its own lookup first, in the same turn.
+   */
+  crossTurnShare: z.number().min(0).max(1).default(0.5),
   /** Involve MessageAPI (its turns copy a user id from `get_user_id` into `send_message`). */
   messaging: z.boolean().default(true),
 });
