@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerAlgorithms } from './algorithms.js';
 import { registerBfcl } from './bfcl.js';
 import { registerDoctor } from './doctor.js';
+import { registerEnv } from './env.js';
 import { registerEval } from './eval.js';
 import { registerLab } from './lab.js';
 import { registerReport } from './report.js';
@@ -17,6 +18,7 @@ export const commands: ReadonlyArray<(program: Command) => void> = [
   registerAlgorithms,
   registerBfcl,
   registerDoctor,
+  registerEnv,
   registerEval,
   registerLab,
   registerReport,
