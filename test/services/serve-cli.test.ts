@@ -49,3 +49,28 @@ test('seeupo serve starts on loopback, answers /v1/models and stops on SIGTERM',
     await fixture.cleanup();
   }
 });
+
+test('seeupo env serve: --help, mistakes in one line, and a service that starts on loopback and stops on SIGTERM', async () => {
+  const help = seeupo('env', 'serve', '--help');
+  assert.equal(help.code, 0, help.err);
+  for (const option of ['--env', '--host', '--port', '--max-steps-per-turn']) assert.match(help.out, new RegExp(option));
+  const cases: Array<[string[], RegExp]> = [
+    [['env', 'serve', '--env', 'appworld'], /^seeupo: --env must be tasks or bfcl, got 'appworld'\n$/],
+    [['env', 'serve', '--env', 'tasks', '--max-steps-per-turn', '0'], /^seeupo: --max-steps-per-turn must be an integer >= 1, got '0'\n$/],
+  ];
+  for (const [args, err] of cases) {
+    const r = seeupo(...args);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, err);
+  }
+  const child = spawn(process.execPath, ['bin/seeupo.js', 'env', 'serve', '--env', 'bfcl', '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const first = await new Promise<string>((resolve) => createInterface({ input: child.stderr! }).once('line', resolve));
+  const m = /^seeupo env serve: env_type 'bfcl' at (http:\/\/127\.0\.0\.1:\d+)$/.exec(first);
+  assert.ok(m, first);
+  assert.equal(await (await fetch(`${m[1]}/healthz`)).text(), 'OK');
+  const profile = (await (await fetch(`${m[1]}/get_env_profile`, { method: 'POST', body: JSON.stringify({ env_type: 'bfcl', params: { split: 'test', count: 2 } }) })).json()) as { data: string[] };
+  assert.deepEqual(profile.data, ['multi_turn_base_100', 'multi_turn_base_101']);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+});
