@@ -46,7 +46,8 @@ export function registerLab(program: Command): void {
     .command('lab')
     .description('The convergence lab: train exact multi-turn problems with the real algorithm core and check the SeeUPO claims (docs/lab.md)');
 
-  const algoHelp = LAB_ALGORITHM_NAMES.map((n) => `  ${n.padEnd(16)} ${LAB_ALGORITHMS[n].about}`).join('\n');
+  const width = Math.max(...LAB_ALGORITHM_NAMES.map((n) => n.length)) + 1;
+  const algoHelp = LAB_ALGORITHM_NAMES.map((n) => `  ${n.padEnd(width)} ${LAB_ALGORITHMS[n].about}`).join('\n');
   lab
     .command('run')
     .description('Train one algorithm on one instance; print the exact expected reward J after every iteration')

@@ -116,7 +116,7 @@ export const trainConfigSchema = z.strictObject({
       tasks: positiveInt.default(100),
       /** Tasks per split of the evaluations after SFT and at the end. */
       finalTasks: positiveInt.default(500),
-      /** Samples per task at temperature 1 for pass@k and avg@k in the final evaluations (0: greedy only). */
+      /** Samples per task at temperature 1 for pass@k and avg@k in every evaluation but SFT's validations (0: greedy only). */
       k: nonNegativeInt.default(4),
     })
     .prefault({}),

@@ -370,7 +370,7 @@ async function periodicEvaluation(ctx: PhaseContext, it: number): Promise<void> 
   const evals: SplitEvaluation[] = [];
   for (const split of ['test', 'heldout'] as const) {
     const t = Date.now();
-    const e = await evaluateSplit({ source: ctx.source, split, first: 0, n: ctx.config.eval.tasks, k: 0, seed: seedFor(ctx.config.seed, `eval:rl:${it}:${split}`), rollout: ctx.rolloutBase });
+    const e = await evaluateSplit({ source: ctx.source, split, first: 0, n: ctx.config.eval.tasks, k: ctx.config.eval.k, seed: seedFor(ctx.config.seed, `eval:rl:${it}:${split}`), rollout: ctx.rolloutBase });
     ctx.metric(evalRecord('rl', it, split, e, ctx.wall(), (Date.now() - t) / 1000));
     evals.push(e);
   }

@@ -6,8 +6,8 @@ const JSON_PIECES = ['{"', '"}', '": "', '", "', '": ', ', "', '["', '"]', '"]}'
 
 /**
  * The compact renderer's vocabulary for tasks over these API classes: every tool and argument key of their function
- * docs, and as text pieces the task words (alone, after a space, a dot or a slash), the keys of the tools' results
- * (as they appear in result JSON) and the JSON scaffolding.
+ * docs, and as text pieces the task words, the keys of the tools' results (as they appear in result JSON) and the
+ * JSON scaffolding.
  */
 export function compactVocabulary(classes: readonly string[], words: readonly string[]): CompactVocabulary {
   const docs = classes.flatMap((c) => functionDocs(c));
@@ -17,7 +17,9 @@ export function compactVocabulary(classes: readonly string[], words: readonly st
   const pieces = [
     ...JSON_PIECES,
     ...resultKeys.map((k) => `"${k}": `),
-    ...words.flatMap((w) => [w, ` ${w}`, `.${w}`, `/${w}`, `"${w}`]),
+    // Each word alone, never fused with a neighbouring space, dot or quote: a name is then the same tokens in the
+    // user's text, in a tool result and in the argument the model writes, so writing it is a copy.
+    ...words,
   ];
   return { tools, argKeys, pieces: [...new Set(pieces)] };
 }

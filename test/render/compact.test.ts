@@ -15,12 +15,13 @@ test('compact: names, keys and words are single tokens; results bare; the tool l
   const conv = renderer.conversation(tools);
   conv.add({ role: 'user', content: 'move the report.pdf to archive' });
   const prompt = conv.promptTokens();
-  // <user> move ␣the ␣report .pdf ␣to ␣archive <asst>
-  assert.equal(prompt.length, 8);
+  // <user> move ␣ the ␣ report . pdf ␣ to ␣ archive <asst>: a word is one token, the same wherever it appears
+  assert.equal(prompt.length, 13);
+  assert.deepEqual(prompt.slice(5, 8), renderer.tokenizer.encode('report.pdf'));
   assert.equal(renderer.decode(prompt), '<user>move the report.pdf to archive<asst>');
   const resp = renderer.encodeResponse({ role: 'assistant', content: '', toolCalls: [{ name: 'mv', arguments: { source: 'report.pdf', destination: 'archive' } }] });
   assert.equal(renderer.decode(resp), '<call:mv><arg:source>report.pdf<arg:destination>archive<eom>');
-  assert.equal(resp.length, 7);
+  assert.equal(resp.length, 8);
   assert.deepEqual(renderer.stopTokens, [t.id('<eom>')]);
 });
 

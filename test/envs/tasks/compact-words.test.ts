@@ -8,9 +8,9 @@ import { DEFAULT_TASK_KNOBS, TASK_API_CLASSES, TASK_WORDS, TaskKnobsSchema, demo
 // The contract with the compact renderer (issue 9 §3): the generator's names are single word tokens. Under a
 // vocabulary built from TASK_WORDS, what the user says and what the model writes needs no byte token but the
 // separators "." and "/" (a path's "./" start); only tool results, which hold the API's own text, spell bytes.
-test('compact rendering: user text and demonstrated calls are word tokens, bytes only for "." and "/"', async () => {
+test('compact rendering: user text and demonstrated calls are word tokens, bytes only for the separators " ", "." and "/"', async () => {
   const renderer = new CompactRenderer(compactVocabulary(TASK_API_CLASSES, TASK_WORDS));
-  const separators = new Set(['.', '/'].map((c) => c.charCodeAt(0)));
+  const separators = new Set([' ', '.', '/'].map((c) => c.charCodeAt(0)));
   const knobSets = [DEFAULT_TASK_KNOBS, TaskKnobsSchema.parse({ userTurns: 3, actionsPerTurn: 2, distractorClasses: 2 })];
   let longest = 0;
   for (const knobs of knobSets) {
