@@ -195,3 +195,31 @@ function heapAfterGc(): number {
   (runInNewContext('gc') as () => void)();
   return process.memoryUsage().heapUsed;
 }
+
+test("seeupo env serve answers request bodies shaped as AgentEvolver's Python EnvClient sends them", async () => {
+  // EnvClient._make_request always sends all five fields, with env_type "default" and task_id null after create.
+  const server = new EnvServer({ envType: envType() });
+  const base = `http://127.0.0.1:${(await server.listen(0, '127.0.0.1')).port}`;
+  const body = (fields: object) => ({ env_type: 'default', task_id: null, instance_id: null, messages: {}, params: {}, ...fields });
+  try {
+    const profile = await post(base, '/get_env_profile', body({ env_type: 'tasks', params: { split: 'train' } }));
+    assert.equal((profile.json.data as string[]).length, 100);
+    const created = await post(base, '/create', body({ env_type: 'tasks', task_id: taskIds[1] }));
+    assert.equal(created.status, 200);
+    const data = created.json.data as { state: Array<{ role: string; content: string }>; is_terminated: boolean; info: { instance_id: string; task_id: string } };
+    assert.equal(data.is_terminated, false);
+    assert.equal(data.info.task_id, taskIds[1]);
+    assert.ok(data.state.every((m) => typeof m.role === 'string' && typeof m.content === 'string'));
+    const id = data.info.instance_id;
+    const step = await post(base, '/step', body({ instance_id: id, messages: { role: 'assistant', content: '<tool_call>\n{"name": "pwd", "arguments": {}}\n</tool_call>' } }));
+    assert.equal(step.status, 200);
+    const stepped = step.json.data as { state: Array<{ role: string; content: string }>; reward: number; is_terminated: boolean };
+    assert.equal(stepped.state[0]!.role, 'tool');
+    assert.equal(typeof stepped.reward, 'number');
+    assert.equal(typeof (await post(base, '/evaluate', body({ instance_id: id }))).json.data, 'number');
+    assert.equal((await post(base, '/get_info', body({ instance_id: id }))).status, 200);
+    assert.deepEqual((await post(base, '/release', body({ instance_id: id }))).json, { success: true, data: null });
+  } finally {
+    await server.close();
+  }
+});
