@@ -15,15 +15,17 @@ export function registerEnv(program: Command): void {
     .option('--port <port>', 'port to listen on (0: any free port, printed at start)', '8001')
     .option('--max-steps-per-turn <n>', 'assistant messages per user question before the turn is cut', '4')
     .action(async (opts: { env: string; host: string; port: string; maxStepsPerTurn: string }) => {
-      if (opts.env !== 'tasks' && opts.env !== 'bfcl') throw new UserError(`--env must be tasks or bfcl, got '${opts.env}'`);
+      const { ENV_TYPES, servedEnvType } = await import('../serve/env-catalog.js');
+      const name = ENV_TYPES.find((t) => t === opts.env);
+      if (!name) throw new UserError(`--env must be ${ENV_TYPES.join(' or ')}, got '${opts.env}'`);
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be an integer in [0, 65535], got '${opts.port}'`);
       const maxStepsPerTurn = Number(opts.maxStepsPerTurn);
       if (!Number.isInteger(maxStepsPerTurn) || maxStepsPerTurn < 1) throw new UserError(`--max-steps-per-turn must be an integer >= 1, got '${opts.maxStepsPerTurn}'`);
-      const [{ servedEnvType }, { EnvServer }] = await Promise.all([import('../serve/env-catalog.js'), import('../serve/env-server.js')]);
-      const server = new EnvServer({ envType: servedEnvType(opts.env, { maxStepsPerTurn }) });
+      const { EnvServer } = await import('../serve/env-server.js');
+      const server = new EnvServer({ envType: servedEnvType(name, { maxStepsPerTurn }) });
       const addr = await server.listen(port, opts.host);
-      process.stderr.write(`seeupo env serve: env_type '${opts.env}' at http://${addr.address}:${addr.port}\n`);
+      process.stderr.write(`seeupo env serve: env_type '${name}' at http://${addr.address}:${addr.port}\n`);
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           process.stderr.write('seeupo env serve: stopping\n');
