@@ -244,7 +244,7 @@ for (const backend of backends.slice(0, 2)) {
 }
 
 for (const backend of backends.slice(0, 2)) {
-  test(`prefix reuse, ${backend.name}: beyond the byte budget the least recently used sessions are dropped`, { skip: backend.skip }, async () => {
+  test(`prefix reuse, ${backend.name}: beyond the byte budget sessions are dropped (a budget of one keeps one of three)`, { skip: backend.skip }, async () => {
     // 1,792 bytes: one session of this model (2 layers × d16 × 4 bytes × 2 per column, ≤ 7 columns), not two.
     await withWeights(
       backend,
