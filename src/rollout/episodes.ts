@@ -83,6 +83,7 @@ async function playChunk<Task>(specs: readonly EpisodeSpec<Task>[], opts: Rollou
   const { budgets } = opts;
   for (let step = 0; ; step++) {
     const active: { ep: Live<Task>; prompt: number[]; maxTokens: number }[] = [];
+    const outOfBudget: string[] = [];
     for (const ep of live) {
       if (ep.done) continue;
       const prompt = ep.conv!.promptTokens();
@@ -90,10 +91,12 @@ async function playChunk<Task>(specs: readonly EpisodeSpec<Task>[], opts: Rollou
       if (ep.turns.length >= budgets.maxTurns || room < 1) {
         ep.done = true;
         ep.truncated = true;
+        outOfBudget.push(ep.spec.id);
         continue;
       }
       active.push({ ep, prompt, maxTokens: Math.min(budgets.maxResponseTokens, room) });
     }
+    if (outOfBudget.length > 0 && opts.policy.endSessions) await opts.policy.endSessions(outOfBudget);
     if (active.length === 0) break;
     // One call per distinct token budget (almost always one): the sampler takes one maxTokens per batch.
     const byBudget = new Map<number, typeof active>();

@@ -118,3 +118,13 @@ test('rollout: a sampling call that fails fails the episodes it was for, with th
   for (const f of failed) assert.match(f.trajectory.error!, /sampling failed: server said 503/);
   assert.ok(out.some((e) => e.trajectory.status !== 'failed'));
 });
+
+test('rollout: every episode that sampled ends its session once, however it ended (done, turn limit, context room)', async () => {
+  const renderer = renderers[0]!;
+  const inner = randomPolicy(renderer.vocabSize);
+  const ended: string[] = [];
+  const policy: RolloutPolicy = { sample: (r, p) => inner.sample(r, p), endSessions: async (keys) => void ended.push(...keys) };
+  const out = await playEpisodes(specs(6, 3), { ...options(renderer, policy, 4), budgets: { maxTurns: 2, maxResponseTokens: 16, contextLength: 200 } });
+  assert.ok(out.some((e) => e.trajectory.status === 'truncated'));
+  assert.deepEqual([...ended].sort(), out.map((e) => e.trajectory.id).sort());
+});
