@@ -55,7 +55,7 @@ export const trainConfigSchema = z.strictObject({
   rollout: z
     .strictObject({
       /** Tasks per RL iteration (B). */
-      tasksPerIteration: positiveInt.default(32),
+      tasksPerIteration: positiveInt.default(16),
       /** Rollouts per task (G), the group of the group-relative baselines. */
       groupSize: positiveInt.default(8),
       temperature: z.number().min(0).default(1),
@@ -71,7 +71,8 @@ export const trainConfigSchema = z.strictObject({
   /** AdamW for the RL updates (each optimizer step of the algorithm's schedule). */
   optimizer: z
     .strictObject({
-      lr: z.number().positive().default(3e-4),
+      /** SeeUPO takes one step per turn index (~5 per iteration): 3e-4 moved ρ to its bounds in the first iteration. */
+      lr: z.number().positive().default(1e-4),
       beta1: z.number().min(0).lt(1).default(0.9),
       beta2: z.number().min(0).lt(1).default(0.95),
       weightDecay: z.number().min(0).default(0),
@@ -105,7 +106,7 @@ export const trainConfigSchema = z.strictObject({
     .prefault({}),
   rl: z
     .strictObject({
-      iterations: nonNegativeInt.default(40),
+      iterations: nonNegativeInt.default(30),
       /** Save a resumable checkpoint every N iterations. */
       checkpointEvery: positiveInt.default(1),
     })
