@@ -1,0 +1,61 @@
+// The evidence of docs/training.md: for each seed, the default `seeupo train`, then a control that continues SFT
+// from the same best SFT checkpoint, on the same demonstrations, for the wall time the run spent in RL; then a
+// table of test and held-out success (greedy, avg@4) after SFT, after RL and for the control, over 500 tasks each.
+//   node scripts/training-evidence.mjs [--seeds 0,1,2] [--out runs/evidence] [--parallel 2]
+// Runs already finished in --out are reused, so a stopped evidence run continues where it was.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: { seeds: { type: 'string', default: '0,1,2' }, out: { type: 'string', default: 'runs/evidence' }, parallel: { type: 'string', default: '2' } } });
+const seeds = values.seeds.split(',').map(Number);
+const bin = join(import.meta.dirname, '..', 'bin', 'seeupo.js');
+
+function run(args, log) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    child.stdout.on('data', (d) => (text += d));
+    child.stderr.on('data', (d) => (text += d));
+    child.on('exit', (code) => {
+      writeFileSync(log, text);
+      code === 0 ? resolve() : reject(new Error(`seeupo ${args.join(' ')} failed (${code}); see ${log}`));
+    });
+  });
+}
+
+const metrics = (dir) => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const finalEvals = (dir, phase) => Object.fromEntries(metrics(dir).filter((m) => m.kind === 'eval' && m.phase === phase && m.n >= 500).map((m) => [m.split, m]));
+
+async function seedJob(seed) {
+  const main = join(values.out, `seeupo-s${seed}`);
+  if (!existsSync(join(main, 'summary.json'))) await run(['train', '--seed', String(seed), ...(existsSync(join(main, 'config.json')) ? ['--resume', main] : ['--out', main])], `${main}.log`);
+  const m = metrics(main);
+  const sftEnd = m.filter((x) => x.kind === 'eval' && x.phase === 'sft' && x.n >= 500).at(-1).time.wallS;
+  const rlSeconds = JSON.parse(readFileSync(join(main, 'summary.json'), 'utf8')).wallS - sftEnd;
+  const control = join(values.out, `control-s${seed}`);
+  if (!existsSync(join(control, 'summary.json'))) {
+    await run(['sft', '--seed', String(seed), '--init', join(main, 'checkpoints', 'sft-best'), '--seconds', String(Math.ceil(rlSeconds)), '--set', 'sft.steps=1000000', '--set', 'sft.patience=1000000', '--out', control], `${control}.log`);
+  }
+  return { seed, rlSeconds, sft: finalEvals(main, 'sft'), rl: finalEvals(main, 'rl'), control: finalEvals(control, 'sft') };
+}
+
+const queue = [...seeds];
+const results = [];
+await Promise.all(
+  Array.from({ length: Number(values.parallel) }, async () => {
+    while (queue.length > 0) results.push(await seedJob(queue.shift()));
+  }),
+);
+results.sort((a, b) => a.seed - b.seed);
+const pct = (x) => (x === null || x === undefined ? '-' : (100 * x).toFixed(1));
+const lines = ['| seed | split | after SFT greedy / avg@4 | after RL greedy / avg@4 | SFT control greedy / avg@4 | RL seconds |', '|---|---|---|---|---|---|'];
+for (const r of results) {
+  for (const split of ['test', 'heldout']) {
+    const cell = (e) => (e ? `${pct(e.greedy)} / ${pct(e.avgAtK)}` : '-');
+    lines.push(`| ${r.seed} | ${split} | ${cell(r.sft[split])} | ${cell(r.rl[split])} | ${cell(r.control[split])} | ${r.rlSeconds.toFixed(0)} |`);
+  }
+}
+writeFileSync(join(values.out, 'evidence.md'), lines.join('\n') + '\n');
+process.stdout.write(lines.join('\n') + '\n');
