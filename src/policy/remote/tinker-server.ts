@@ -258,16 +258,17 @@ class TinkerApp {
   private unloadModel(b: Record<string, unknown>): unknown {
     const m = this.model(b);
     const requestId = this.onModel(m, async () => {
-      await this.dropModel(m);
+      await this.dropModel(m, false);
       return { model_id: m.id, status: 'unloaded', type: 'unload_model' };
     });
     return { request_id: requestId, model_id: m.id };
   }
 
-  private async dropModel(m: ModelState): Promise<void> {
+  /** `waitForWork` false when called from the model's own chain (the unload itself), which would wait on itself. */
+  private async dropModel(m: ModelState, waitForWork = true): Promise<void> {
     if (this.models.get(m.id) !== m) return;
     this.models.delete(m.id);
-    await m.chain.catch(() => {});
+    if (waitForWork) await m.chain.catch(() => {});
     await m.learner.dispose();
     await m.sampler?.learner.dispose();
   }
