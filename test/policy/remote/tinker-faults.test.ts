@@ -1,0 +1,157 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FaultAction } from '../../../src/policy/remote/tinker-server.js';
+import { client, localLearner, localWeights, probes, removeDir, serve, serverWeights, tempDir, train } from './helpers.js';
+
+/** Faults by route and occurrence (1-based): e.g. {forward_backward: {1: drop}}; counts every request seen. */
+function faultPlan(plan: Record<string, Record<number, FaultAction>>) {
+  const seen: Record<string, number> = {};
+  const fired: string[] = [];
+  const hook = (route: string): FaultAction | undefined => {
+    const n = (seen[route] = (seen[route] ?? 0) + 1);
+    const f = plan[route]?.[n];
+    if (f) fired.push(`${route}#${n}:${f.kind === 'status' ? f.status : f.kind}`);
+    return f;
+  };
+  return { hook, fired };
+}
+
+test('dropped connections, 408s and 5xx are retried within bounds, and no step is applied twice', async () => {
+  const dir = await tempDir();
+  const plan = faultPlan({
+    forward: { 1: { kind: 'status', status: 502 } },
+    // Dropped before the server acts: the retry is the first time it sees the request.
+    forward_backward: { 1: { kind: 'drop' }, 2: { kind: 'drop-after' } },
+    // Dropped after the server acted: the retry carries the same seq_id and gets the same future back.
+    optim_step: { 1: { kind: 'drop-after' }, 3: { kind: 'drop-after' } },
+    retrieve_future: { 2: { kind: 'status', status: 503 }, 3: { kind: 'status', status: 500 }, 5: { kind: 'status', status: 408 }, 6: { kind: 'status', status: 408 }, 9: { kind: 'drop' } },
+  });
+  const clean = await serve(join(dir, 'clean'));
+  const faulty = await serve(join(dir, 'faulty'), { fault: plan.hook });
+  const a = await client(clean);
+  const b = await client(faulty);
+  try {
+    await train(a, 'seeupo', 2);
+    await train(b, 'seeupo', 2);
+    assert.equal(plan.fired.length, 10, plan.fired.join(' '));
+    assert.ok(b.requestsSent >= a.requestsSent + 10, `${b.requestsSent} requests with faults, ${a.requestsSent} without`);
+    // The same work reached the learners: every forward-backward and step once.
+    assert.deepEqual(faulty.applied(), clean.applied());
+    assert.equal(clean.applied().optim_step, 4);
+    await a.save(join(dir, 'a'));
+    await b.save(join(dir, 'b'));
+    const wa = await serverWeights(join(dir, 'clean'), join(dir, 'a'));
+    const wb = await serverWeights(join(dir, 'faulty'), join(dir, 'b'));
+    assert.ok(wa.equals(wb), 'the faulty run ended with other weights');
+  } finally {
+    await a.dispose();
+    await b.dispose();
+    await clean.close();
+    await faulty.close();
+    await removeDir(dir);
+  }
+});
+
+test('a server that keeps failing: the client gives up after its attempts with an error naming the call', async () => {
+  const dir = await tempDir();
+  const server = await serve(join(dir, 's'), { fault: (route) => (route === 'optim_step' ? { kind: 'status', status: 503 } : undefined) });
+  const remote = await client(server);
+  try {
+    const t0 = Date.now();
+    await assert.rejects(train(remote, 'grpo', 1), /^TinkerError: tinker optim_step \(model model_\w+, seq_id \d+\): gave up after 4 attempts; last: HTTP 503: injected 503$/);
+    assert.ok(Date.now() - t0 < 5000);
+    assert.equal(server.applied().optim_step, undefined);
+  } finally {
+    await remote.dispose();
+    await server.close();
+    await removeDir(dir);
+  }
+});
+
+test('a server that is gone: connection refused, bounded retries, then a clear error', async () => {
+  const dir = await tempDir();
+  const server = await serve(join(dir, 's'));
+  const remote = await client(server);
+  await server.close();
+  try {
+    await assert.rejects(remote.logprobs(probes()), /^TinkerError: tinker forward \(model model_\w+, seq_id 1\): gave up after 4 attempts; last: ECONNREFUSED/);
+  } finally {
+    await assert.rejects(remote.dispose(), /unload_model: gave up after 4 attempts; last: ECONNREFUSED/);
+    await removeDir(dir);
+  }
+});
+
+test('a server restarted mid-run: the old learner fails clearly; a new one resumes from the checkpoint and ends with the uninterrupted run\'s weights', async () => {
+  const dir = await tempDir();
+  const ckpt = join(dir, 'server');
+  const first = await serve(ckpt);
+  const direct = await localLearner();
+  const before = await client(first);
+  let second = null;
+  let after = null;
+  try {
+    await train(direct, 'seeupo', 2);
+    await train(before, 'seeupo', 1);
+    await before.save(join(dir, 'mid'));
+    const port = first.port;
+    await first.close();
+    second = await serve(ckpt, {}, port);
+    await assert.rejects(before.logprobs(probes()), /^TinkerError: tinker forward \(model model_\w+, seq_id \d+\): HTTP 404: Model not found \(.*was it restarted\? Resume from the last checkpoint/);
+    after = await client(second);
+    await after.load(join(dir, 'mid'));
+    await train(after, 'seeupo', 1, 1);
+    await after.save(join(dir, 'end'));
+    const want = await localWeights(direct, join(dir, 'direct'));
+    assert.ok(want.equals(await serverWeights(ckpt, join(dir, 'end'))), 'the resumed run ended with other weights');
+    await before.dispose(); // the model is gone: unload's 404 is not an error
+  } finally {
+    await after?.dispose();
+    await direct.dispose();
+    await second?.close();
+    await removeDir(dir);
+  }
+});
+
+test('heartbeats keep a session alive; a session without them is ended and its model freed', async () => {
+  const dir = await tempDir();
+  const server = await serve(join(dir, 's'), { sessionTimeoutMs: 200 });
+  const alive = await client(server, { heartbeatMs: 40 });
+  const silent = await client(server, { heartbeatMs: 0 });
+  try {
+    await sleep(700);
+    assert.equal((await alive.logprobs(probes())).length, probes().length);
+    await assert.rejects(silent.logprobs(probes()), /HTTP 404: Model not found/);
+  } finally {
+    await alive.dispose();
+    await silent.dispose();
+    await server.close();
+    await removeDir(dir);
+  }
+});
+
+test('the API key comes from TINKER_API_KEY, goes in X-API-Key, and never appears in an error', async () => {
+  const dir = await tempDir();
+  const server = await serve(join(dir, 's'), { apiKey: 'k-secret-42' });
+  const saved = process.env.TINKER_API_KEY;
+  try {
+    process.env.TINKER_API_KEY = 'k-wrong-17';
+    const err = await client(server).then(
+      () => null,
+      (e: Error) => e,
+    );
+    assert.ok(err);
+    assert.match(err.message, /^tinker create_session: HTTP 401: Invalid or missing API key \(check the TINKER_API_KEY environment variable\)$/);
+    assert.ok(!err.message.includes('k-wrong-17') && !err.message.includes('k-secret-42'));
+    process.env.TINKER_API_KEY = 'k-secret-42';
+    const ok = await client(server);
+    assert.equal((await ok.logprobs(probes())).length, probes().length);
+    await ok.dispose();
+  } finally {
+    if (saved === undefined) delete process.env.TINKER_API_KEY;
+    else process.env.TINKER_API_KEY = saved;
+    await server.close();
+    await removeDir(dir);
+  }
+});
