@@ -125,6 +125,8 @@ export class TinkerLearner implements Learner, RolloutPolicy {
   private weightsVersion = 0;
   private sampler: { version: number; path: string } | null = null;
   private pending: PendingGradient[] = [];
+  /** The last forward pass, reused by a 'mean'-mode forwardBackward of the same batch at the same weights. */
+  private lastForward: { version: number; batch: readonly ScoredSequence[]; logprobs: Float32Array[] } | null = null;
   private readonly heartbeat: NodeJS.Timeout | null;
   private lastHeartbeat = Date.now();
   private heartbeatWarned = false;
@@ -164,7 +166,9 @@ export class TinkerLearner implements Learner, RolloutPolicy {
     });
     if (batch.length === 0) return [];
     if (this.normalisation === 'mean') {
-      const logprobs = await this.forward(batch);
+      // LearnerPort asks for the log-probs of this very batch just before: no need for a second forward pass.
+      const last = this.lastForward;
+      const logprobs = last && last.version === this.weightsVersion && sameBatch(last.batch, batch) ? last.logprobs : await this.forward(batch);
       this.pending.push({ batch, dLdLogp, logprobs });
       return logprobs;
     }
@@ -288,8 +292,11 @@ export class TinkerLearner implements Learner, RolloutPolicy {
   /** Log-probs of each sequence's scored tokens from a `forward` pass (no gradients). */
   private async forward(batch: readonly ScoredSequence[]): Promise<Float32Array[]> {
     const data = batch.map((s) => toDatum(s, { weights: new Float32Array(s.tokens.length - s.responseStart).fill(1) }));
+    const version = this.weightsVersion;
     const out = await this.training('forward', (seq_id) => ({ model_id: this.modelId, seq_id, forward_input: { data, loss_fn: 'cross_entropy' } }));
-    return outputsOf(out, batch, 'forward');
+    const logprobs = outputsOf(out, batch, 'forward');
+    this.lastForward = { version, batch: batch.map((x) => ({ tokens: x.tokens.slice(), responseStart: x.responseStart })), logprobs };
+    return logprobs;
   }
 
   /** 'mean' mode: the kept forward-backwards, as importance_sampling data scaled to undo the server's means. */
@@ -376,6 +383,17 @@ function outputsOf(out: unknown, batch: readonly ScoredSequence[], op: string): 
     throw new TinkerError(`tinker ${op}: expected ${batch.length} loss_fn_outputs, got ${Array.isArray(outputs) ? outputs.length : 'none'}`);
   }
   return batch.map((s, i) => scoredLogprobs(s, outputs[i], `${op} output ${i}`));
+}
+
+function sameBatch(a: readonly ScoredSequence[], b: readonly ScoredSequence[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.responseStart !== y.responseStart || x.tokens.length !== y.tokens.length) return false;
+    for (let t = 0; t < x.tokens.length; t++) if (x.tokens[t] !== y.tokens[t]) return false;
+  }
+  return true;
 }
 
 function defaultWarn(line: string): void {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { client, localLearner, localWeights, probes, removeDir, serve, serverWeights, tempDir, train } from './helpers.js';
 import type { LossNormalisation } from '../../../src/policy/remote/tinker-learner.js';
+import type { AppliedCounts } from '../../../src/policy/remote/tinker-server.js';
 
 /**
  * The issue's "must show": the same run (seed, fixed trajectories, algorithm) on the local learner itself and
@@ -10,7 +11,7 @@ import type { LossNormalisation } from '../../../src/policy/remote/tinker-learne
  * client matching the server's. Both routes drive the back end with the same ∂L/∂logp, so this is also the check
  * that the gradient the server applies is the core's.
  */
-async function parity(algo: string, normalisation: LossNormalisation): Promise<void> {
+async function parity(algo: string, normalisation: LossNormalisation): Promise<AppliedCounts> {
   const dir = await tempDir();
   const server = await serve(join(dir, 'server'), { normalisation });
   const direct = await localLearner();
@@ -29,6 +30,7 @@ async function parity(algo: string, normalisation: LossNormalisation): Promise<v
     const fresh = await localLearner();
     assert.notDeepEqual(await fresh.logprobs(probes()), want);
     await fresh.dispose();
+    return server.applied();
   } finally {
     await remote.dispose();
     await direct.dispose();
@@ -37,10 +39,21 @@ async function parity(algo: string, normalisation: LossNormalisation): Promise<v
   }
 }
 
-test('SeeUPO through learner serve + TinkerLearner ends with the local run\'s weights (normalisation sum, as hosted Tinker)', () => parity('seeupo', 'sum'));
-test('GRPO through learner serve + TinkerLearner ends with the local run\'s weights (normalisation sum)', () => parity('grpo', 'sum'));
-test('SeeUPO ends with the same weights under SkyRL\'s per-sequence mean (client and server in mean mode)', () => parity('seeupo', 'mean'));
-test('GRPO ends with the same weights under SkyRL\'s per-sequence mean', () => parity('grpo', 'mean'));
+const applied = new Map<string, AppliedCounts>();
+test('SeeUPO through learner serve + TinkerLearner ends with the local run\'s weights (normalisation sum, as hosted Tinker)', async () => {
+  applied.set('seeupo sum', await parity('seeupo', 'sum'));
+});
+test('GRPO through learner serve + TinkerLearner ends with the local run\'s weights (normalisation sum)', async () => {
+  await parity('grpo', 'sum');
+});
+test('SeeUPO ends with the same weights under SkyRL\'s per-sequence mean (client and server in mean mode)', async () => {
+  const mean = await parity('seeupo', 'mean');
+  // The forward pass LearnerPort runs before each forward-backward is reused: mean mode costs no extra pass.
+  assert.deepEqual(mean, applied.get('seeupo sum'));
+});
+test('GRPO ends with the same weights under SkyRL\'s per-sequence mean', async () => {
+  await parity('grpo', 'mean');
+});
 
 test('a client that assumes the wrong normalisation trains a different model (the setting matters)', async () => {
   const dir = await tempDir();
