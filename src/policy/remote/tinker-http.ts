@@ -45,6 +45,11 @@ interface RawResponse {
   body: unknown;
 }
 
+/** Connection errors that mean the request never reached a server. */
+const NOT_DELIVERED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+
+type ConnectionError = Error & { maybeDelivered?: boolean };
+
 const RETRYABLE_STATUS = (s: number) => s === 408 || s === 409 || s === 429 || (s >= 500 && s < 600);
 
 export class TinkerHttp {
@@ -70,8 +75,12 @@ export class TinkerHttp {
     if (!Number.isInteger(this.maxAttempts) || this.maxAttempts < 1) throw new TinkerError(`tinker: retry.maxAttempts must be an integer >= 1, got ${this.maxAttempts}`);
   }
 
-  /** POST with retries; returns the parsed JSON of a 2xx answer. `call` names the operation in errors. */
-  async post(path: string, body: unknown, call: string): Promise<unknown> {
+  /**
+   * POST with retries; returns the parsed JSON of a 2xx answer. `call` names the operation in errors. With
+   * `resendUnconfirmed` false, a connection that fails after the request may have reached the server (reset, timeout)
+   * is not retried: for servers that do not deduplicate `seq_id`, where a resend could apply a step twice.
+   */
+  async post(path: string, body: unknown, call: string, resendUnconfirmed = true): Promise<unknown> {
     let lastFailure = '';
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       if (attempt > 0) await sleep(this.backoff(attempt - 1));
@@ -80,6 +89,9 @@ export class TinkerHttp {
         res = await this.send(path, body);
       } catch (e) {
         lastFailure = (e as Error).message;
+        if (!resendUnconfirmed && (e as ConnectionError).maybeDelivered) {
+          throw new TinkerError(`tinker ${call}: the connection failed after the request may have reached the server (${lastFailure}); not resent, so it cannot be applied twice`);
+        }
         continue;
       }
       if (res.status >= 200 && res.status < 300) return res.body;
@@ -94,8 +106,8 @@ export class TinkerHttp {
    * Posts a request that answers with a future (`{request_id}`), then waits for the future's result. A result of
    * `{type: "try_again"}` means ask again; `{error}` in a 200 (hosted Tinker) or a 400 (SkyRL) is a failed request.
    */
-  async call(path: string, body: unknown, call: string): Promise<unknown> {
-    const created = await this.post(path, body, call);
+  async call(path: string, body: unknown, call: string, resendUnconfirmed = true): Promise<unknown> {
+    const created = await this.post(path, body, call, resendUnconfirmed);
     const id = (created as { request_id?: unknown } | null)?.request_id;
     if (typeof id !== 'string' && typeof id !== 'number') throw new TinkerError(`tinker ${call}: the server answered without a request_id`);
     return this.retrieve(String(id), call);
@@ -162,7 +174,11 @@ export class TinkerHttp {
         });
       });
       req.on('timeout', () => req.destroy(new Error(`no answer within ${this.requestTimeoutMs} ms`)));
-      req.on('error', (e: NodeJS.ErrnoException) => reject(new Error(e.code ? `${e.code} ${e.message}` : e.message)));
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        const err: ConnectionError = new Error(e.code ? `${e.code} ${e.message}` : e.message);
+        err.maybeDelivered = !NOT_DELIVERED.has(e.code ?? '');
+        reject(err);
+      });
       req.end(payload);
     });
   }

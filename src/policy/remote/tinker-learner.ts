@@ -54,6 +54,14 @@ export interface TinkerLearnerOptions {
   requestTimeoutMs?: number;
   /** Longest wait for one result (default 1 h). */
   futureTimeoutMs?: number;
+  /**
+   * Resend a training request when its connection failed after the request may have reached the server (default
+   * true). Safe where the server deduplicates `seq_id` (`seeupo learner serve`; the Tinker SDK resends the same way).
+   * SkyRL's server ignores `seq_id`: set false there, and such a failure of a forward_backward, optim_step or
+   * load_weights stops the run with a clear error instead of risking a gradient or a step applied twice (forward
+   * passes and saves are still resent: twice is harmless).
+   */
+  resendUnconfirmed?: boolean;
   /** Session heartbeat period (default 10 s, as the Tinker SDK); 0 turns heartbeats off. */
   heartbeatMs?: number;
   /** Called with a line when heartbeats have failed for longer than 2 minutes (default: stderr). */
@@ -92,7 +100,7 @@ export async function createTinkerLearner(opts: TinkerLearnerOptions): Promise<T
       `create_model (${opts.baseModel})`,
     )) as { model_id?: unknown };
     if (typeof created?.model_id !== 'string') throw new TinkerError('tinker create_model: the result has no model_id');
-    return new TinkerLearner(config, http, session.session_id, created.model_id, opts.baseModel, normalisation, heartbeatMs, opts.warn ?? defaultWarn);
+    return new TinkerLearner(config, http, session.session_id, created.model_id, opts.baseModel, normalisation, heartbeatMs, opts.resendUnconfirmed ?? true, opts.warn ?? defaultWarn);
   } catch (e) {
     http.close();
     throw e;
@@ -115,6 +123,9 @@ interface TinkerCheckpointRecord {
 }
 
 const RECORD_FILE = 'tinker-checkpoint.json';
+
+/** Requests that change the model when applied twice (a forward pass or a save does not). */
+const CHANGES_STATE = new Set(['forward_backward', 'optim_step', 'load_weights']);
 
 export class TinkerLearner implements Learner, RolloutPolicy {
   /** Training requests are numbered 1, 2, … per model; a retried request keeps its number. */
@@ -140,6 +151,7 @@ export class TinkerLearner implements Learner, RolloutPolicy {
     readonly baseModel: string,
     readonly normalisation: LossNormalisation,
     heartbeatMs: number,
+    private readonly resendUnconfirmed: boolean,
     private readonly warn: (line: string) => void,
   ) {
     this.heartbeat = heartbeatMs > 0 ? setInterval(() => void this.beat(), heartbeatMs) : null;
@@ -341,7 +353,8 @@ export class TinkerLearner implements Learner, RolloutPolicy {
     if (this.disposed) return Promise.reject(new Error(`tinker ${op}: the learner was disposed`));
     const run = async () => {
       const seqId = ++this.seqId;
-      return this.http.call(`api/v1/${op}`, body(seqId), `${op} (model ${this.modelId}, seq_id ${seqId})`);
+      const resend = this.resendUnconfirmed || !CHANGES_STATE.has(op);
+      return this.http.call(`api/v1/${op}`, body(seqId), `${op} (model ${this.modelId}, seq_id ${seqId})`, resend);
     };
     const result = this.queue.then(run, run);
     this.queue = result.catch(() => {});

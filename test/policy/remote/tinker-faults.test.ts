@@ -54,6 +54,27 @@ test('dropped connections, 408s and 5xx are retried within bounds, and no step i
   }
 });
 
+test('with resendUnconfirmed off (servers that ignore seq_id, like SkyRL\'s) a lost answer stops the run instead of resending', async () => {
+  const dir = await tempDir();
+  const plan = faultPlan({ optim_step: { 1: { kind: 'drop-after' } }, forward: { 1: { kind: 'drop' } } });
+  const server = await serve(join(dir, 's'), { fault: plan.hook });
+  const remote = await client(server, { resendUnconfirmed: false });
+  try {
+    await assert.rejects(
+      train(remote, 'grpo', 1),
+      /^TinkerError: tinker optim_step \(model model_\w+, seq_id \d+\): the connection failed after the request may have reached the server \((ECONNRESET|socket hang up)[^)]*\); not resent, so it cannot be applied twice$/,
+    );
+    // The dropped forward pass was resent (twice is harmless); the step, applied once, was not.
+    assert.deepEqual(plan.fired, ['forward#1:drop', 'optim_step#1:drop-after']);
+    await remote.dispose(); // unload runs after the model's queued work: the step has been applied by now
+    assert.equal(server.applied().optim_step, 1);
+  } finally {
+    await remote.dispose();
+    await server.close();
+    await removeDir(dir);
+  }
+});
+
 test('a server that keeps failing: the client gives up after its attempts with an error naming the call', async () => {
   const dir = await tempDir();
   const server = await serve(join(dir, 's'), { fault: (route) => (route === 'optim_step' ? { kind: 'status', status: 503 } : undefined) });
