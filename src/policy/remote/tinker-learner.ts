@@ -26,6 +26,7 @@ import type { RolloutPolicy, RolloutRequest } from '../../rollout/policy.js';
 import { resolveOptimOptions } from '../adamw.js';
 import type { Learner, ModelConfig, OptimStepOptions, OptimStepResult, SampleOutput, SampleParams, ScoredSequence } from '../learner.js';
 import { parseModelConfig } from '../weights.js';
+import type { BuiltinLoss } from './builtin-loss.js';
 import { TinkerError, TinkerHttp, type RetryOptions } from './tinker-http.js';
 import { parseTinkerPath, scoredLogprobs, tensorValues, toDatum, type AdamParams, type Datum, type GeneratedSequence } from './tinker-wire.js';
 
@@ -189,6 +190,37 @@ export class TinkerLearner implements Learner, RolloutPolicy {
       model_id: this.modelId,
       seq_id,
       forward_backward_input: { data, loss_fn: 'cross_entropy' },
+    }));
+    return outputsOf(out, batch, 'forward_backward');
+  }
+
+  /**
+   * Forward-backward with the server's own loss (builtin-loss.ts says when it equals the configured one): one pass
+   * instead of the custom route's two. `advantages` per scored token already carry the aggregation coefficients;
+   * `logprobs` are the old (sampling) log-probs. Returns the forward log-probs. Needs normalisation 'sum'.
+   */
+  async forwardBackwardBuiltin(
+    batch: readonly ScoredSequence[],
+    loss: BuiltinLoss,
+    inputs: { advantages: readonly Float32Array[]; logprobs: readonly Float32Array[] },
+  ): Promise<Float32Array[]> {
+    this.check(batch);
+    if (this.normalisation !== 'sum') throw new UserError("tinker learner: built-in losses need normalisation 'sum' (the server's mean would rescale them per sequence)");
+    for (const [name, arrays] of [['advantages', inputs.advantages], ['logprobs', inputs.logprobs]] as const) {
+      if (arrays.length !== batch.length) throw new UserError(`forwardBackwardBuiltin: ${batch.length} sequences but ${arrays.length} ${name} arrays`);
+      batch.forEach((s, i) => {
+        if (arrays[i]!.length !== s.tokens.length - s.responseStart) throw new UserError(`forwardBackwardBuiltin: sequence ${i} scores ${s.tokens.length - s.responseStart} tokens but has ${arrays[i]!.length} ${name}`);
+      });
+    }
+    if (batch.length === 0) return [];
+    const data = batch.map((s, i) =>
+      toDatum(s, { weights: new Float32Array(s.tokens.length - s.responseStart).fill(1), advantages: inputs.advantages[i]!, logprobs: inputs.logprobs[i]! }),
+    );
+    const loss_fn_config = loss.lossFn === 'ppo' ? { clip_low_threshold: loss.clipLowThreshold, clip_high_threshold: loss.clipHighThreshold } : null;
+    const out = await this.training('forward_backward', (seq_id) => ({
+      model_id: this.modelId,
+      seq_id,
+      forward_backward_input: { data, loss_fn: loss.lossFn, ...(loss_fn_config ? { loss_fn_config } : {}) },
     }));
     return outputsOf(out, batch, 'forward_backward');
   }
