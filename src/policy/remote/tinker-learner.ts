@@ -77,6 +77,13 @@ export async function createTinkerLearner(opts: TinkerLearnerOptions): Promise<T
   const normalisation = opts.normalisation ?? 'sum';
   if (normalisation !== 'sum' && normalisation !== 'mean') throw new UserError(`tinker learner: normalisation must be 'sum' or 'mean', got '${String(normalisation)}'`);
   if (!Number.isInteger(opts.loraRank) || opts.loraRank < 1) throw new UserError(`tinker learner: loraRank must be an integer >= 1, got ${opts.loraRank}`);
+  let url: URL | null = null;
+  try {
+    url = new URL(opts.baseUrl);
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new UserError(`tinker learner: baseUrl must be an http(s) URL, got '${opts.baseUrl}'`);
   const heartbeatMs = opts.heartbeatMs ?? 10_000;
   if (!Number.isFinite(heartbeatMs) || heartbeatMs < 0) throw new UserError(`tinker learner: heartbeatMs must be >= 0, got ${heartbeatMs}`);
   const apiKey = opts.apiKey ?? process.env.TINKER_API_KEY;
@@ -124,6 +131,9 @@ interface TinkerCheckpointRecord {
 }
 
 const RECORD_FILE = 'tinker-checkpoint.json';
+
+/** asample requests in flight at once. */
+const MAX_SAMPLES_IN_FLIGHT = 64;
 
 /** Requests that change the model when applied twice (a forward pass or a save does not). */
 const CHANGES_STATE = new Set(['forward_backward', 'optim_step', 'load_weights']);
@@ -259,10 +269,10 @@ export class TinkerLearner implements Learner, RolloutPolicy {
     if (maxTokens === 0) return prompts.map(() => ({ tokens: new Int32Array(0), logprobs: new Float32Array(0), finishReason: 'length' as const }));
     const modelPath = await this.samplerPath();
     const base = new Rng(seed);
-    // One asample per prompt, all in flight at once; prompt i's seed is fixed by (seed, i), so results do not
-    // depend on the order the server runs them in.
-    return Promise.all(
-      prompts.map(async (prompt, i) => {
+    // One asample per prompt, up to MAX_SAMPLES_IN_FLIGHT at once; prompt i's seed is fixed by (seed, i), so
+    // results do not depend on the order the server runs them in.
+    return inBatches(
+      prompts.map((prompt, i) => async () => {
         const body = {
           model_path: modelPath,
           prompt: { chunks: [{ type: 'encoded_text', tokens: Array.from(prompt) }] },
@@ -285,6 +295,7 @@ export class TinkerLearner implements Learner, RolloutPolicy {
         if (logprobs.length !== tokens.length) throw new TinkerError(`tinker asample (prompt ${i}): ${tokens.length} tokens but ${logprobs.length} log-probs`);
         return { tokens, logprobs, finishReason: s.stop_reason === 'stop' ? ('stop' as const) : ('length' as const) };
       }),
+      MAX_SAMPLES_IN_FLIGHT,
     );
   }
 
@@ -322,15 +333,13 @@ export class TinkerLearner implements Learner, RolloutPolicy {
     if (this.disposed) return;
     this.disposed = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
-    try {
-      await this.queue.catch(() => {});
-      await this.http.call('api/v1/unload_model', { model_id: this.modelId, type: 'unload_model' }, 'unload_model').catch((e: unknown) => {
-        // The model is gone already (server restarted, session reaped): nothing to free.
-        if (!(e instanceof TinkerError && e.status === 404)) throw e;
-      });
-    } finally {
-      this.http.close();
-    }
+    // Best effort: dispose runs in `finally` blocks, where throwing would hide the error that got there.
+    await this.queue.catch(() => {});
+    await this.http.call('api/v1/unload_model', { model_id: this.modelId, type: 'unload_model' }, 'unload_model').catch((e: unknown) => {
+      // A 404: the model is gone already (server restarted, session reaped), nothing to free.
+      if (!(e instanceof TinkerError && e.status === 404)) this.warn(`seeupo: ${(e as Error).message}; the server frees the model when the session ends`);
+    });
+    this.http.close();
   }
 
   /** Log-probs of each sequence's scored tokens from a `forward` pass (no gradients). */
@@ -428,6 +437,20 @@ function outputsOf(out: unknown, batch: readonly ScoredSequence[], op: string): 
     throw new TinkerError(`tinker ${op}: expected ${batch.length} loss_fn_outputs, got ${Array.isArray(outputs) ? outputs.length : 'none'}`);
   }
   return batch.map((s, i) => scoredLogprobs(s, outputs[i], `${op} output ${i}`));
+}
+
+/** Runs the tasks with at most `limit` in flight; results in task order. */
+async function inBatches<T>(tasks: Array<() => Promise<T>>, limit: number): Promise<T[]> {
+  const out = new Array<T>(tasks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const i = next++;
+      out[i] = await tasks[i]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  return out;
 }
 
 function sameBatch(a: readonly ScoredSequence[], b: readonly ScoredSequence[]): boolean {

@@ -23,6 +23,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { Rng } from '../../core/rng.js';
 import type { Learner, OptimStepOptions, ScoredSequence } from '../learner.js';
 import { CHECKPOINT_NAME, floatTensor, LOSS_FNS, parseTinkerPath, type LossFn } from './tinker-wire.js';
 import type { LossNormalisation } from './tinker-learner.js';
@@ -45,8 +46,11 @@ export interface TinkerServerOptions {
   fault?: (route: string, body: unknown) => FaultAction | undefined;
 }
 
-/** drop: close the connection without acting; drop-after: act, then close without answering; status: answer it. */
-export type FaultAction = { kind: 'drop' } | { kind: 'drop-after' } | { kind: 'status'; status: number };
+/**
+ * drop: close the connection without acting; drop-after: act, then close without answering; status: answer it
+ * without acting; hang: never answer (until the client gives up or the server closes).
+ */
+export type FaultAction = { kind: 'drop' } | { kind: 'drop-after' } | { kind: 'status'; status: number } | { kind: 'hang' };
 
 /** Operations applied to learners so far, by name (what the fault tests count). */
 export type AppliedCounts = Record<string, number>;
@@ -76,7 +80,7 @@ interface PendingGradient {
 interface ModelState {
   id: string;
   sessionId: string;
-  loraRank: number;
+  loraConfig: { rank: unknown; seed?: unknown };
   learner: Learner;
   /** Operations on this model run one at a time, in arrival order. */
   chain: Promise<unknown>;
@@ -104,6 +108,7 @@ export interface TinkerServer {
 }
 
 const JSON_LIMIT = 256 * 1024 * 1024;
+const FUTURE_RETENTION_MS = 30 * 60 * 1000;
 
 export async function startTinkerServer(opts: TinkerServerOptions, host = '127.0.0.1', port = 0): Promise<TinkerServer> {
   const app = new TinkerApp(opts);
@@ -139,6 +144,7 @@ class TinkerApp {
   private readonly instance = randomUUID().slice(0, 8);
   private nextRequest = 1;
   private baseSampler: Promise<Learner> | null = null;
+  private readonly seeds = new Rng(0);
   private readonly reaper: NodeJS.Timeout | null;
   readonly appliedCounts: AppliedCounts = {};
 
@@ -164,6 +170,7 @@ class TinkerApp {
       const body = req.method === 'POST' ? await readJson(req) : {};
       const fault = this.opts.fault?.(route, body);
       if (fault?.kind === 'drop') return void req.socket.destroy();
+      if (fault?.kind === 'hang') return;
       if (fault?.kind === 'status') throw new HttpError(fault.status, `injected ${fault.status}`);
       const answer = await this.route(req.method ?? 'GET', route, body as Record<string, unknown>);
       if (fault?.kind === 'drop-after') return void req.socket.destroy();
@@ -241,18 +248,20 @@ class TinkerApp {
     const lora = (b.lora_config ?? {}) as Record<string, unknown>;
     const rank = lora.rank;
     if (!Number.isInteger(rank) || (rank as number) < 1) throw new HttpError(400, 'lora_config.rank must be an integer >= 1');
+    // Recorded and reported (get_info), not applied: every model starts from the base weights.
+    const loraConfig = Number.isInteger(lora.seed) ? { rank, seed: lora.seed } : { rank };
     const id = `model_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
     const requestId = this.future(async () => {
       const learner = await this.opts.createLearner();
-      this.models.set(id, { id, sessionId, loraRank: rank as number, learner, chain: Promise.resolve(), seen: new Map(), pending: [], pendingSequences: 0, sampler: null });
-      return { model_id: id, base_model: baseModel, lora_config: { rank } };
+      this.models.set(id, { id, sessionId, loraConfig, learner, chain: Promise.resolve(), seen: new Map(), pending: [], pendingSequences: 0, sampler: null });
+      return { model_id: id, base_model: baseModel, lora_config: loraConfig };
     });
-    return { model_id: id, base_model: baseModel, lora_config: { rank }, status: 'created', request_id: requestId };
+    return { model_id: id, base_model: baseModel, lora_config: loraConfig, status: 'created', request_id: requestId };
   }
 
   private getInfo(b: Record<string, unknown>): unknown {
     const m = this.model(b);
-    return { model_id: m.id, status: 'ready', model_data: { base_model: this.opts.baseModel, lora_config: { rank: m.loraRank }, model_name: this.opts.baseModel } };
+    return { model_id: m.id, status: 'ready', model_data: { base_model: this.opts.baseModel, lora_config: m.loraConfig, model_name: this.opts.baseModel } };
   }
 
   private unloadModel(b: Record<string, unknown>): unknown {
@@ -389,7 +398,9 @@ class TinkerApp {
       perToken.map((t) => Float32Array.from(t.grad)),
     );
     this.count('forward_backward');
-    return modelPassOutput(data, out, perToken);
+    // cross_entropy's elementwise loss, now that the log-probs are known.
+    const losses = logp ? perToken : data.map((d, i) => tokenLosses(d, lossFn, clip, out[i]!));
+    return modelPassOutput(data, out, losses);
   }
 
   private async optimStep(m: ModelState, optim: OptimStepOptions): Promise<unknown> {
@@ -425,7 +436,8 @@ class TinkerApp {
     if (!Array.isArray(stop) || !stop.every((s) => Number.isInteger(s))) throw new HttpError(400, 'this server takes stop token ids (integers) only');
     const topK = params.top_k ?? -1;
     if (topK !== -1 && topK !== 0) throw new HttpError(400, 'top_k is not supported by this server (use -1)');
-    const seed = Number.isInteger(params.seed) ? (params.seed as number) : Math.floor(Math.random() * 2 ** 31);
+    // SkyRL draws a seed when none is given; ours come from the server's own seeded stream.
+    const seed = Number.isInteger(params.seed) ? (params.seed as number) : this.seeds.nextUint32() >>> 1;
     const numSamples = b.num_samples ?? 1;
     if (!Number.isInteger(numSamples) || (numSamples as number) < 1) throw new HttpError(400, 'num_samples must be an integer >= 1');
     const prompt = Int32Array.from(inputTokens(b.prompt, 'prompt'));
@@ -498,6 +510,8 @@ class TinkerApp {
       },
     ).finally(() => {
       for (const w of f.waiters.splice(0)) w();
+      // Results are kept long enough for any retry, then freed (a long-running server would otherwise grow).
+      setTimeout(() => this.futures.delete(id), FUTURE_RETENTION_MS).unref();
     });
     return id;
   }

@@ -98,8 +98,37 @@ test('a server that is gone: connection refused, bounded retries, then a clear e
   await server.close();
   try {
     await assert.rejects(remote.logprobs(probes()), /^TinkerError: tinker forward \(model model_\w+, seq_id 1\): gave up after 4 attempts; last: ECONNREFUSED/);
+    // dispose is best effort: it warns instead of throwing (it runs in finally blocks).
+    const warnings: string[] = [];
+    const server2 = await serve(join(dir, 's2'));
+    const other = await client(server2, { warn: (l) => warnings.push(l) });
+    await server2.close();
+    await other.dispose();
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /^seeupo: tinker unload_model: gave up after 4 attempts; last: ECONNREFUSED .*; the server frees the model when the session ends$/);
   } finally {
-    await assert.rejects(remote.dispose(), /unload_model: gave up after 4 attempts; last: ECONNREFUSED/);
+    await removeDir(dir);
+  }
+});
+
+test('waits are bounded: a request without an answer times out, a future that never completes too', async () => {
+  const dir = await tempDir();
+  const server = await serve(join(dir, 's'), {
+    longPollMs: 20,
+    fault: (route) => (route === 'forward' ? { kind: 'hang' } : undefined),
+  });
+  const hung = await client(server, { requestTimeoutMs: 100, retry: { maxAttempts: 2, baseDelayMs: 5 } });
+  const slow = await serve(join(dir, 't'), { longPollMs: 20, fault: (route) => (route === 'retrieve_future' ? { kind: 'status', status: 408 } : undefined) });
+  try {
+    const t0 = Date.now();
+    await assert.rejects(hung.logprobs(probes()), /^TinkerError: tinker forward \(model model_\w+, seq_id 1\): gave up after 2 attempts; last: no answer within 100 ms$/);
+    assert.ok(Date.now() - t0 < 2000);
+    // create_model's future is asked again on every 408 until futureTimeoutMs.
+    await assert.rejects(client(slow, { futureTimeoutMs: 150 }), /^TinkerError: tinker create_model \(seeupo-test-tiny\) \(future [\w-]+\): no result after 150 ms$/);
+  } finally {
+    await hung.dispose();
+    await server.close();
+    await slow.close();
     await removeDir(dir);
   }
 });
@@ -169,6 +198,10 @@ test('the API key comes from TINKER_API_KEY, goes in X-API-Key, and never appear
     const ok = await client(server);
     assert.equal((await ok.logprobs(probes())).length, probes().length);
     await ok.dispose();
+    delete process.env.TINKER_API_KEY;
+    const explicit = await client(server, { apiKey: 'k-secret-42' });
+    assert.equal((await explicit.logprobs(probes())).length, probes().length);
+    await explicit.dispose();
   } finally {
     if (saved === undefined) delete process.env.TINKER_API_KEY;
     else process.env.TINKER_API_KEY = saved;

@@ -67,7 +67,13 @@ test('the server answers mistakes with 400 and a detail; the client reports the 
   const http = new TinkerHttp({ baseUrl: server.url, retry: { maxAttempts: 1 } });
   try {
     await assert.rejects(client(server, { baseModel: 'Qwen/Qwen3-8B' }), /^TinkerError: tinker create_model \(Qwen\/Qwen3-8B\): HTTP 400: base_model 'Qwen\/Qwen3-8B' is not served here; this server serves 'seeupo-test-tiny'$/);
-    const remote = await client(server);
+    const remote = await client(server, { loraSeed: 5 });
+    // The LoRA settings reach the server (which records them; its "LoRA" is a full fine-tune).
+    assert.deepEqual(await http.post('api/v1/get_info', { model_id: remote.modelId }, 'get_info'), {
+      model_id: remote.modelId,
+      status: 'ready',
+      model_data: { base_model: BASE, lora_config: { rank: 4, seed: 5 }, model_name: BASE },
+    });
     const datum = (targets: number[]) => ({ model_input: { chunks: [{ type: 'encoded_text', tokens: [1, 2, 3] }] }, loss_fn_inputs: { target_tokens: { data: targets } } });
     const forward = (data: unknown[], seq_id: number) => http.call('api/v1/forward', { model_id: remote.modelId, seq_id, forward_input: { data, loss_fn: 'cross_entropy' } }, 'forward');
     await assert.rejects(forward([datum([2, 9, 4])], 100), /^TinkerError: tinker forward: HTTP 400: data\[0\]: this server scores the input itself: target_tokens must be model_input shifted by one$/);

@@ -4,8 +4,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLocalLearner } from '../../src/policy/native/select.js';
-import { createTinkerLearner } from '../../src/policy/remote/tinker-learner.js';
+import { createLocalLearner } from '../../../src/policy/native/select.js';
+import { createTinkerLearner } from '../../../src/policy/remote/tinker-learner.js';
 
 const model = { vocabSize: 13, contextLength: 16, dModel: 8, nLayers: 1, nHeads: 2 };
 
