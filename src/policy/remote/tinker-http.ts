@@ -80,9 +80,9 @@ export class TinkerHttp {
    * `resendUnconfirmed` false, a connection that fails after the request may have reached the server (reset, timeout)
    * is not retried: for servers that do not deduplicate `seq_id`, where a resend could apply a step twice.
    */
-  async post(path: string, body: unknown, call: string, resendUnconfirmed = true): Promise<unknown> {
+  async post(path: string, body: unknown, call: string, resendUnconfirmed = true, maxAttempts = this.maxAttempts): Promise<unknown> {
     let lastFailure = '';
-    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
       if (attempt > 0) await sleep(this.backoff(attempt - 1));
       let res: RawResponse;
       try {
@@ -99,7 +99,7 @@ export class TinkerHttp {
       if (!RETRYABLE_STATUS(res.status)) throw new TinkerError(`tinker ${call}: ${reason}${hintFor(res.status)}`, res.status);
       lastFailure = reason;
     }
-    throw new TinkerError(`tinker ${call}: gave up after ${this.maxAttempts} attempts; last: ${lastFailure}`);
+    throw new TinkerError(`tinker ${call}: gave up after ${maxAttempts} attempts; last: ${lastFailure}`);
   }
 
   /**

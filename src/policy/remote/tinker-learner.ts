@@ -95,11 +95,14 @@ export async function createTinkerLearner(opts: TinkerLearnerOptions): Promise<T
     ...(opts.futureTimeoutMs !== undefined ? { futureTimeoutMs: opts.futureTimeoutMs } : {}),
   };
   const http = new TinkerHttp(httpOpts);
+  const warn = opts.warn ?? defaultWarn;
+  let heartbeat: SessionHeartbeat | null = null;
   try {
     const session = (await http.post('api/v1/create_session', { tags: [], user_metadata: {}, sdk_version: SDK_VERSION, type: 'create_session' }, 'create_session')) as {
       session_id?: unknown;
     };
     if (typeof session?.session_id !== 'string') throw new TinkerError('tinker create_session: the server answered without a session_id');
+    heartbeat = new SessionHeartbeat(http, session.session_id, heartbeatMs, warn);
     const lora: Record<string, number> = { rank: opts.loraRank };
     if (opts.loraSeed !== undefined) lora.seed = opts.loraSeed;
     const created = (await http.call(
@@ -108,10 +111,49 @@ export async function createTinkerLearner(opts: TinkerLearnerOptions): Promise<T
       `create_model (${opts.baseModel})`,
     )) as { model_id?: unknown };
     if (typeof created?.model_id !== 'string') throw new TinkerError('tinker create_model: the result has no model_id');
-    return new TinkerLearner(config, http, session.session_id, created.model_id, opts.baseModel, normalisation, heartbeatMs, opts.resendUnconfirmed ?? true, opts.warn ?? defaultWarn);
+    return new TinkerLearner(config, http, heartbeat, session.session_id, created.model_id, opts.baseModel, normalisation, opts.resendUnconfirmed ?? true, warn);
   } catch (e) {
+    heartbeat?.stop();
     http.close();
     throw e;
+  }
+}
+
+/**
+ * Session heartbeats, from right after create_session (creating a model can take minutes on a real service).
+ * A failed heartbeat is retried at the next period; after 2 minutes of failures one warning is written.
+ */
+class SessionHeartbeat {
+  private readonly timer: NodeJS.Timeout | null;
+  private lastOk = Date.now();
+  private warned = false;
+
+  constructor(
+    private readonly http: TinkerHttp,
+    private readonly sessionId: string,
+    periodMs: number,
+    private readonly warn: (line: string) => void,
+  ) {
+    this.timer = periodMs > 0 ? setInterval(() => void this.beat(), periodMs) : null;
+    this.timer?.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private async beat(): Promise<void> {
+    try {
+      // One attempt per period: the next period is the retry.
+      await this.http.post('api/v1/session_heartbeat', { session_id: this.sessionId, type: 'session_heartbeat' }, 'session_heartbeat', true, 1);
+      this.lastOk = Date.now();
+      this.warned = false;
+    } catch (e) {
+      if (!this.warned && Date.now() - this.lastOk > 120_000) {
+        this.warned = true;
+        this.warn(`seeupo: tinker session ${this.sessionId}: heartbeats have failed for over 2 minutes (${(e as Error).message}); the server may end the session`);
+      }
+    }
   }
 }
 
@@ -149,25 +191,19 @@ export class TinkerLearner implements Learner, RolloutPolicy {
   private pending: PendingGradient[] = [];
   /** The last forward pass, reused by a 'mean'-mode forwardBackward of the same batch at the same weights. */
   private lastForward: { version: number; batch: readonly ScoredSequence[]; logprobs: Float32Array[] } | null = null;
-  private readonly heartbeat: NodeJS.Timeout | null;
-  private lastHeartbeat = Date.now();
-  private heartbeatWarned = false;
   private disposed = false;
 
   constructor(
     readonly config: ModelConfig,
     private readonly http: TinkerHttp,
+    private readonly heartbeat: SessionHeartbeat,
     readonly sessionId: string,
     readonly modelId: string,
     readonly baseModel: string,
     readonly normalisation: LossNormalisation,
-    heartbeatMs: number,
     private readonly resendUnconfirmed: boolean,
     private readonly warn: (line: string) => void,
-  ) {
-    this.heartbeat = heartbeatMs > 0 ? setInterval(() => void this.beat(), heartbeatMs) : null;
-    this.heartbeat?.unref();
-  }
+  ) {}
 
   /** HTTP requests sent so far, retries included. */
   get requestsSent(): number {
@@ -191,8 +227,12 @@ export class TinkerLearner implements Learner, RolloutPolicy {
     if (this.normalisation === 'mean') {
       // LearnerPort asks for the log-probs of this very batch just before: no need for a second forward pass.
       const last = this.lastForward;
-      const logprobs = last && last.version === this.weightsVersion && sameBatch(last.batch, batch) ? last.logprobs : await this.forward(batch);
-      this.pending.push({ batch, dLdLogp, logprobs });
+      const logprobs = last && last.version === this.weightsVersion && sameBatch(last.batch, batch) ? last.logprobs.map((a) => a.slice()) : await this.forward(batch);
+      this.pending.push({
+        batch: batch.map((x) => ({ tokens: x.tokens.slice(), responseStart: x.responseStart })),
+        dLdLogp: dLdLogp.map((g) => g.slice()),
+        logprobs: logprobs.map((a) => a.slice()),
+      });
       return logprobs;
     }
     const data = batch.map((s, i) => toDatum(s, { weights: dLdLogp[i]!.map((g) => -g) }));
@@ -332,7 +372,7 @@ export class TinkerLearner implements Learner, RolloutPolicy {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat.stop();
     // Best effort: dispose runs in `finally` blocks, where throwing would hide the error that got there.
     await this.queue.catch(() => {});
     await this.http.call('api/v1/unload_model', { model_id: this.modelId, type: 'unload_model' }, 'unload_model').catch((e: unknown) => {
@@ -348,7 +388,11 @@ export class TinkerLearner implements Learner, RolloutPolicy {
     const version = this.weightsVersion;
     const out = await this.training('forward', (seq_id) => ({ model_id: this.modelId, seq_id, forward_input: { data, loss_fn: 'cross_entropy' } }));
     const logprobs = outputsOf(out, batch, 'forward');
-    this.lastForward = { version, batch: batch.map((x) => ({ tokens: x.tokens.slice(), responseStart: x.responseStart })), logprobs };
+    this.lastForward = {
+      version,
+      batch: batch.map((x) => ({ tokens: x.tokens.slice(), responseStart: x.responseStart })),
+      logprobs: logprobs.map((a) => a.slice()),
+    };
     return logprobs;
   }
 
@@ -400,19 +444,6 @@ export class TinkerLearner implements Learner, RolloutPolicy {
     const result = this.queue.then(run, run);
     this.queue = result.catch(() => {});
     return result;
-  }
-
-  private async beat(): Promise<void> {
-    try {
-      await this.http.post('api/v1/session_heartbeat', { session_id: this.sessionId, type: 'session_heartbeat' }, 'session_heartbeat');
-      this.lastHeartbeat = Date.now();
-      this.heartbeatWarned = false;
-    } catch (e) {
-      if (!this.heartbeatWarned && Date.now() - this.lastHeartbeat > 120_000) {
-        this.heartbeatWarned = true;
-        this.warn(`seeupo: tinker session ${this.sessionId}: heartbeats have failed for over 2 minutes (${(e as Error).message}); the server may end the session`);
-      }
-    }
   }
 
   private check(batch: readonly ScoredSequence[]): void {
