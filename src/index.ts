@@ -25,3 +25,4 @@ export * from './policy/tokenizer/index.js';
 export * from './policy/chat/index.js';
 export * as lab from './lab/index.js';
 export * from './envs/bfcl/index.js';
+export * as tasks from './envs/tasks/index.js';

@@ -100,7 +100,12 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
                         InstanceMethod("logprobs", &ModelWrap::Logprobs),
                         InstanceMethod("forwardBackward", &ModelWrap::ForwardBackward),
                         InstanceMethod("optimStep", &ModelWrap::OptimStep),
+                        InstanceMethod("forwardKeep", &ModelWrap::ForwardKeep),
+                        InstanceMethod("backwardKept", &ModelWrap::BackwardKept),
                         InstanceMethod("sample", &ModelWrap::Sample),
+                        InstanceMethod("endSessions", &ModelWrap::EndSessions),
+                        InstanceMethod("setSessionBudget", &ModelWrap::SetSessionBudget),
+                        InstanceMethod("sessionStats", &ModelWrap::SessionStatsJs),
                         InstanceMethod("dispose", &ModelWrap::Dispose)});
   }
 
@@ -240,6 +245,60 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
         [](Napi::Env env, const HostArray& a) { return toJs(env, a); });
   }
 
+  // forwardKeep(tokens, lengths, responseStarts): the log-probs; their graph is kept for backwardKept
+  Napi::Value ForwardKeep(const Napi::CallbackInfo& info) {
+    auto batch = std::make_shared<SequenceBatch>(sequenceBatch(info));
+    return runAsync(
+        info.Env(), [batch](ModelState& s) { return s.get().forwardKeep(*batch); },
+        [](Napi::Env env, const HostArray& a) { return toJs(env, a); });
+  }
+
+  // backwardKept(dLdLogp | null): back-propagates through the kept graph (accumulating gradients), or drops it
+  Napi::Value BackwardKept(const Napi::CallbackInfo& info) {
+    std::shared_ptr<HostArray> grad;
+    if (!info[0].IsNull() && !info[0].IsUndefined()) grad = std::make_shared<HostArray>(floats(info[0], "dLdLogp"));
+    return runAsync(
+        info.Env(), [grad](ModelState& s) { s.get().backwardKept(grad.get()); return 0; }, undefinedOf);
+  }
+
+  static std::vector<std::string> strings(const Napi::Value& v, const char* what) {
+    if (!v.IsArray()) throw Napi::TypeError::New(v.Env(), std::string(what) + " must be an array of strings");
+    auto a = v.As<Napi::Array>();
+    std::vector<std::string> out;
+    for (uint32_t i = 0; i < a.Length(); i++) {
+      Napi::Value e = a.Get(i);
+      if (!e.IsString()) throw Napi::TypeError::New(v.Env(), std::string(what) + " must be an array of strings");
+      out.push_back(e.As<Napi::String>().Utf8Value());
+    }
+    return out;
+  }
+
+  // endSessions(ids: string[])
+  Napi::Value EndSessions(const Napi::CallbackInfo& info) {
+    auto ids = std::make_shared<std::vector<std::string>>(strings(info[0], "session ids"));
+    return runAsync(
+        info.Env(), [ids](ModelState& s) { s.get().endSessions(*ids); return 0; }, undefinedOf);
+  }
+
+  // setSessionBudget(bytes)
+  Napi::Value SetSessionBudget(const Napi::CallbackInfo& info) {
+    const auto bytes = static_cast<int64_t>(number(info[0], "bytes"));
+    return runAsync(
+        info.Env(), [bytes](ModelState& s) { s.get().setSessionBudget(bytes); return 0; }, undefinedOf);
+  }
+
+  // sessionStats() -> {sessions, bytes}
+  Napi::Value SessionStatsJs(const Napi::CallbackInfo& info) {
+    return runAsync(
+        info.Env(), [](ModelState& s) { return s.get().sessionStats(); },
+        [](Napi::Env env, const SessionStats& st) -> Napi::Value {
+          auto obj = Napi::Object::New(env);
+          obj.Set("sessions", Napi::Number::New(env, static_cast<double>(st.sessions)));
+          obj.Set("bytes", Napi::Number::New(env, static_cast<double>(st.bytes)));
+          return obj;
+        });
+  }
+
   // optimStep(lr, beta1, beta2, eps, weightDecay, maxGradNorm) -> {gradNorm, skipped, step}
   Napi::Value OptimStep(const Napi::CallbackInfo& info) {
     AdamWOptions o;
@@ -260,8 +319,8 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
         });
   }
 
-  // sample(tokens, lengths, maxTokens, temperature, topP, stopTokens, rngStates) -> {tokens, logprobs, lengths,
-  // stopped}; rngStates: Uint32Array of 4 words per prompt
+  // sample(tokens, lengths, maxTokens, temperature, topP, stopTokens, rngStates, sessions?) -> {tokens, logprobs,
+  // lengths, stopped, reused}; rngStates: Uint32Array of 4 words per prompt; sessions: one id ('' for none) per prompt
   Napi::Value Sample(const Napi::CallbackInfo& info) {
     auto tokens = std::make_shared<std::vector<int32_t>>(int32s(info[0], "tokens"));
     auto lengths = std::make_shared<std::vector<int32_t>>(int32s(info[1], "lengths"));
@@ -275,6 +334,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     }
     auto states = info[6].As<Napi::Uint32Array>();
     o.rngStates.assign(states.Data(), states.Data() + states.ElementLength());
+    if (!info[7].IsUndefined() && !info[7].IsNull()) o.sessions = strings(info[7], "sessions");
     return runAsync(
         info.Env(), [tokens, lengths, o](ModelState& s) { return s.get().sample(*tokens, *lengths, o); },
         [](Napi::Env env, const SampleResult& r) -> Napi::Value {
@@ -291,6 +351,9 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
           obj.Set("logprobs", logps);
           obj.Set("lengths", lens);
           obj.Set("stopped", stopped);
+          auto reused = Napi::Int32Array::New(env, r.reused.size());
+          std::copy(r.reused.begin(), r.reused.end(), reused.Data());
+          obj.Set("reused", reused);
           return obj;
         });
   }

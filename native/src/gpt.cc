@@ -10,8 +10,10 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <list>
 #include <numeric>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "rng.h"
 
@@ -157,6 +159,7 @@ struct Gpt::Impl {
 
   std::vector<Tensor> expAvg, expAvgSq;
   int64_t step = 0;
+  Tensor kept;  // forwardKeep's log-probs with their graph, until backwardKept
 
   Tensor causalMask;  // [C, C] additive: 0 on and below the diagonal, -inf above
 
@@ -387,6 +390,8 @@ struct Gpt::Impl {
     }
     step += 1;
     result.step = step;
+    dropSessions();  // cached keys and values belong to the old weights
+    kept = Tensor();
     const double bias1 = 1 - std::pow(o.beta1, static_cast<double>(step));
     const double bias2Sqrt = std::sqrt(1 - std::pow(o.beta2, static_cast<double>(step)));
     const double stepSize = o.lr / bias1;
@@ -448,6 +453,128 @@ struct Gpt::Impl {
     return {chosen, std::log(p[chosen] / total)};
   }
 
+  // ---- Sampling -----------------------------------------------------------------------------------------------
+  //
+  // One routine, `extend`, runs new tokens of some rows through the model against a KV cache: the prefill (every
+  // prompt's tokens past its reused prefix, in chunks of about kPrefillChunkTokens padded tokens) and each decode
+  // step (one token per row) are both calls of it. Only each row's last new token goes through the output head.
+  //
+  // The per-call caches are [rows, H, T, hd] per layer: row r's column c holds the key/value of its position c.
+  // A session's cached prefix (kept between calls, see Session) is copied into its row's first columns, so a turn
+  // reads only the tokens its session has not seen.
+
+  // Why chunks: one prefill of 256 prompts × 40 tokens made ~90 MB of transient activations per call, which glibc
+  // took fresh from the kernel (mmap) and gave back every call (~22k page faults, a quarter of the call in system
+  // time) and which streamed through memory instead of staying in the 2 MB L2. Chunks of ~512 tokens keep each
+  // intermediate about 1 MB, reused from the allocator's free lists.
+  static constexpr int64_t kPrefillChunkTokens = 512;
+
+  struct Session {
+    std::vector<int32_t> tokens;  // the tokens whose keys/values are cached, in order
+    std::vector<Tensor> k, v;     // per layer [H, tokens.size(), hd]
+    int64_t bytes = 0;
+    std::list<std::string>::iterator lruAt;
+  };
+  std::unordered_map<std::string, Session> sessions;
+  std::list<std::string> lru;  // most recently used first
+  int64_t sessionBytes = 0;
+  int64_t sessionBudget = 256LL << 20;
+
+  void dropSessions() {
+    sessions.clear();
+    lru.clear();
+    sessionBytes = 0;
+  }
+
+  void endSession(const std::string& id) {
+    auto it = sessions.find(id);
+    if (it == sessions.end()) return;
+    sessionBytes -= it->second.bytes;
+    lru.erase(it->second.lruAt);
+    sessions.erase(it);
+  }
+
+  // Keeps the first n columns of cache row r as session `id` (replacing what it held), then evicts the least
+  // recently used sessions beyond the byte budget.
+  void storeSession(const std::string& id, std::vector<int32_t> toks, const std::vector<Tensor>& kc,
+                    const std::vector<Tensor>& vc, int64_t r) {
+    endSession(id);
+    const int64_t n = static_cast<int64_t>(toks.size());
+    if (n == 0) return;
+    Session s;
+    s.tokens = std::move(toks);
+    for (size_t l = 0; l < layers.size(); l++) {
+      s.k.push_back(kc[l][r].narrow(1, 0, n).clone());
+      s.v.push_back(vc[l][r].narrow(1, 0, n).clone());
+    }
+    s.bytes = 2 * static_cast<int64_t>(layers.size()) * n * cfg.dModel * static_cast<int64_t>(s.k[0].element_size());
+    lru.push_front(id);
+    s.lruAt = lru.begin();
+    sessionBytes += s.bytes;
+    sessions.emplace(id, std::move(s));
+    while (sessionBytes > sessionBudget && !lru.empty()) endSession(lru.back());
+  }
+
+  // Runs tokens toks[i][0..n[i]) of cache rows r0+i (i < R) at positions start[i], start[i]+1, ...: writes their
+  // keys and values into the caches and returns the logits after each row's last new token, [R, V].
+  Tensor extend(std::vector<Tensor>& kc, std::vector<Tensor>& vc, int64_t r0, const std::vector<int64_t>& start,
+                const std::vector<const int32_t*>& toks, const std::vector<int64_t>& n) const {
+    const int64_t R = static_cast<int64_t>(n.size()), d = cfg.dModel, H = cfg.nHeads, hd = headDim;
+    int64_t N = 0, nmax = 0, span = 0;
+    for (int64_t i = 0; i < R; i++) {
+      N += n[i];
+      nmax = std::max(nmax, n[i]);
+      span = std::max(span, start[i] + n[i]);
+    }
+    std::vector<int64_t> tokV(N), posV(N), rowV(N), padV(N), lastV(R);
+    for (int64_t i = 0, j = 0; i < R; i++) {
+      for (int64_t t = 0; t < n[i]; t++, j++) {
+        tokV[j] = toks[i][t];
+        posV[j] = start[i] + t;
+        rowV[j] = i;
+        padV[j] = i * nmax + t;
+      }
+      lastV[i] = j - 1;
+    }
+    auto idx = [](std::vector<int64_t>& v) { return torch::from_blob(v.data(), {static_cast<int64_t>(v.size())}, torch::kInt64); };
+    Tensor posT = idx(posV), rowT = idx(rowV), padT = idx(padV);
+    Tensor startT = torch::from_blob(const_cast<int64_t*>(start.data()), {R}, torch::kInt64);
+    // Query t of row i sees columns <= start[i] + t (padding queries see their row's prefix; they are dropped).
+    Tensor unseen = torch::arange(span, torch::kInt64).view({1, 1, span}) >
+                    (startT.view({R, 1, 1}) + torch::arange(nmax, torch::kInt64).view({1, nmax, 1}));
+    Tensor mask = torch::zeros({R, 1, nmax, span}, torch::dtype(dtype))
+                      .masked_fill_(unseen.unsqueeze(1), -std::numeric_limits<double>::infinity())
+                      .expand({R, H, nmax, span})
+                      .reshape({R * H, nmax, span});
+    Tensor x = torch::embedding(wte, idx(tokV)) + wpe.index_select(0, posT);  // [N, d]
+    for (size_t l = 0; l < layers.size(); l++) {
+      const Layer& ly = layers[l];
+      auto qkv = torch::linear(layerNorm(x, ly.ln1w, ly.ln1b), ly.attnW, ly.attnB).split(d, 1);
+      Tensor kRows = kc[l].narrow(0, r0, R), vRows = vc[l].narrow(0, r0, R);  // [R, H, T, hd]
+      kRows.permute({0, 2, 1, 3}).index_put_({rowT, posT}, qkv[1].view({N, H, hd}));
+      vRows.permute({0, 2, 1, 3}).index_put_({rowT, posT}, qkv[2].view({N, H, hd}));
+      Tensor q;
+      if (nmax == 1) {
+        q = qkv[0].reshape({R * H, 1, hd});
+      } else {
+        q = torch::zeros({R * nmax, H, hd}, torch::dtype(dtype))
+                .index_copy_(0, padT, qkv[0].view({N, H, hd}))
+                .view({R, nmax, H, hd})
+                .transpose(1, 2)
+                .reshape({R * H, nmax, hd});
+      }
+      Tensor keys = kRows.narrow(2, 0, span).reshape({R * H, span, hd});
+      Tensor vals = vRows.narrow(2, 0, span).reshape({R * H, span, hd});
+      Tensor p = torch::softmax(torch::baddbmm(mask, q, keys.transpose(1, 2), 1.0, scale), -1);
+      Tensor y = torch::bmm(p, vals).view({R, H, nmax, hd}).transpose(1, 2).reshape({R * nmax, d});
+      if (nmax > 1) y = y.index_select(0, padT);
+      x = x + torch::linear(y, ly.attnProjW, ly.attnProjB);
+      x = x + mlp(ly, layerNorm(x, ly.ln2w, ly.ln2b));
+    }
+    Tensor last = R == N ? x : x.index_select(0, idx(lastV));
+    return torch::matmul(layerNorm(last, lnfW, lnfB), wte.t());
+  }
+
   SampleResult sample(const std::vector<int32_t>& tokens, const std::vector<int32_t>& lengths, const SampleOptions& o) {
     checkSequences(tokens, lengths);
     if (lengths.empty()) return SampleResult();
@@ -455,109 +582,149 @@ struct Gpt::Impl {
     if (!(o.temperature >= 0)) throw std::invalid_argument("temperature must be >= 0");
     if (o.rngStates.size() != 4 * lengths.size()) throw std::invalid_argument("one 4-word generator state per prompt");
     if (!(o.topP > 0 && o.topP <= 1)) throw std::invalid_argument("topP must be in (0, 1]");
+    if (!o.sessions.empty() && o.sessions.size() != lengths.size()) throw std::invalid_argument("one session id (or '') per prompt");
     c10::InferenceMode inference;
-    const int64_t P = static_cast<int64_t>(lengths.size()), C = cfg.contextLength, d = cfg.dModel;
+    const int64_t P = static_cast<int64_t>(lengths.size()), C = cfg.contextLength;
     const int64_t H = cfg.nHeads, hd = headDim, V = cfg.vocabSize;
     const int64_t Lp = *std::max_element(lengths.begin(), lengths.end());
     const int64_t T = std::min(C, Lp + o.maxTokens);
+    auto sessionOf = [&](int64_t b) -> const std::string& {
+      static const std::string none;
+      return o.sessions.empty() ? none : o.sessions[b];
+    };
 
-    // Prefill all prompts at once (right-padded); the padding's keys and values sit beyond each prompt's length,
-    // where the decode mask hides them until they are overwritten. Caches are [rows·H, T, hd], so the first `span`
-    // positions of every (row, head) are a strided view the batched matmuls read without copying.
-    std::vector<Tensor> keys, values;
-    Tensor h = hidden(padded(tokens, lengths, Lp, 0), &keys, &values).reshape({P * Lp, d});
-    std::vector<Tensor> kCache, vCache;
+    std::vector<const int32_t*> prompt(P);
+    for (int64_t b = 0, off = 0; b < P; off += lengths[b], b++) prompt[b] = tokens.data() + off;
+    std::vector<Tensor> kc, vc;
     for (size_t l = 0; l < layers.size(); l++) {
-      kCache.push_back(torch::zeros({P * H, T, hd}, torch::dtype(dtype)));
-      vCache.push_back(torch::zeros({P * H, T, hd}, torch::dtype(dtype)));
-      kCache[l].view({P, H, T, hd}).narrow(2, 0, Lp).copy_(keys[l]);
-      vCache[l].view({P, H, T, hd}).narrow(2, 0, Lp).copy_(values[l]);
+      kc.push_back(torch::zeros({P, H, T, hd}, torch::dtype(dtype)));
+      vc.push_back(torch::zeros({P, H, T, hd}, torch::dtype(dtype)));
     }
-    std::vector<int64_t> lastRows(P);
-    for (int64_t b = 0; b < P; b++) lastRows[b] = b * Lp + lengths[b] - 1;
-    Tensor logits = torch::matmul(h.index_select(0, torch::tensor(lastRows, torch::kInt64)), wte.t());
+    // Reuse each session's longest common prefix with its new prompt, all but the prompt's last token at most
+    // (that one is read again for its logits).
+    std::vector<int64_t> reuse(P, 0);
+    for (int64_t b = 0; b < P; b++) {
+      auto it = sessionOf(b).empty() ? sessions.end() : sessions.find(sessionOf(b));
+      if (it == sessions.end()) continue;
+      const Session& s = it->second;
+      const int64_t limit = std::min<int64_t>(static_cast<int64_t>(s.tokens.size()), lengths[b] - 1);
+      int64_t m = 0;
+      while (m < limit && s.tokens[m] == prompt[b][m]) m++;
+      reuse[b] = m;
+      if (m == 0) continue;
+      for (size_t l = 0; l < layers.size(); l++) {
+        kc[l][b].narrow(1, 0, m).copy_(s.k[l].narrow(1, 0, m));
+        vc[l][b].narrow(1, 0, m).copy_(s.v[l].narrow(1, 0, m));
+      }
+    }
 
-    SampleResult out;
+    // Prefill in chunks of consecutive rows.
+    Tensor logits = torch::empty({P, V}, torch::dtype(dtype));
+    for (int64_t a = 0; a < P;) {
+      int64_t b = a, nmax = 0;
+      std::vector<int64_t> start, n;
+      std::vector<const int32_t*> toks;
+      while (b < P) {
+        const int64_t nb = lengths[b] - reuse[b];
+        const int64_t m = std::max(nmax, nb);
+        if (b > a && m * (b - a + 1) > kPrefillChunkTokens) break;
+        nmax = m;
+        start.push_back(reuse[b]);
+        n.push_back(nb);
+        toks.push_back(prompt[b] + reuse[b]);
+        b++;
+      }
+      logits.narrow(0, a, b - a).copy_(extend(kc, vc, a, start, toks, n));
+      a = b;
+    }
+
     std::vector<std::vector<int32_t>> gen(P);
     std::vector<std::vector<float>> genLogp(P);
-    std::vector<int64_t> len(lengths.begin(), lengths.end());
+    std::vector<int64_t> len(lengths.begin(), lengths.end());  // prompt + generated tokens
     std::vector<uint8_t> stopped(P, 0);
     std::vector<Rng> rngs;
-    for (size_t b = 0; b < lengths.size(); b++) {
+    for (int64_t b = 0; b < P; b++) {
       rngs.emplace_back(o.rngStates[4 * b], o.rngStates[4 * b + 1], o.rngStates[4 * b + 2], o.rngStates[4 * b + 3]);
     }
     std::vector<double> probs(V);
     std::vector<int32_t> order(V);
-    // rows[r]: the prompt that cache row r (and logits row r) belongs to; finished prompts leave the batch.
+    // rows[r]: the prompt cache row r belongs to. Rows that finish stay in the caches (fed a dummy token at
+    // position 0) until at most half of them are live: then the caches are compacted. Compacting at every finish
+    // would copy the whole caches up to maxTokens times.
     std::vector<int64_t> rows(P);
     std::iota(rows.begin(), rows.end(), 0);
+    std::vector<uint8_t> live(P, 1);
     auto hasRoom = [&](int64_t b) { return static_cast<int64_t>(gen[b].size()) < o.maxTokens && len[b] < C; };
+    // A finished row's cache holds the keys/values of every token it was fed: all but its last sampled one.
+    auto finish = [&](int64_t r) {
+      const int64_t b = rows[r];
+      live[b] = 0;
+      if (sessionOf(b).empty()) return;
+      const int64_t fed = gen[b].empty() ? lengths[b] : len[b] - 1;
+      std::vector<int32_t> seen(prompt[b], prompt[b] + lengths[b]);
+      seen.insert(seen.end(), gen[b].begin(), gen[b].end());
+      seen.resize(fed);
+      storeSession(sessionOf(b), std::move(seen), kc, vc, r);
+    };
     for (;;) {
       Tensor host = logits.to(torch::kFloat64).contiguous();
       const double* data = host.data_ptr<double>();
-      std::vector<int64_t> keep;  // cache rows that go on
+      int64_t going = 0;
       for (size_t r = 0; r < rows.size(); r++) {
         const int64_t b = rows[r];
-        if (!hasRoom(b)) continue;
+        if (!live[b]) continue;
+        if (!hasRoom(b)) {
+          finish(static_cast<int64_t>(r));
+          continue;
+        }
         auto [tok, logp] = draw(data + r * V, o, rngs[b], probs, order);
         gen[b].push_back(tok);
         genLogp[b].push_back(static_cast<float>(logp));
         len[b] += 1;
         if (std::find(o.stopTokens.begin(), o.stopTokens.end(), tok) != o.stopTokens.end()) {
           stopped[b] = 1;
+          finish(static_cast<int64_t>(r));
         } else if (hasRoom(b)) {
-          keep.push_back(static_cast<int64_t>(r));
+          going++;
+        } else {
+          finish(static_cast<int64_t>(r));
         }
       }
-      if (keep.empty()) break;
-      const int64_t A = static_cast<int64_t>(keep.size());
-      if (A < static_cast<int64_t>(rows.size())) {
-        std::vector<int64_t> keepHeads;
-        std::vector<int64_t> kept;
-        for (int64_t r : keep) {
+      if (going == 0) break;
+      if (2 * going <= static_cast<int64_t>(rows.size())) {
+        std::vector<int64_t> keepRows, kept;
+        for (size_t r = 0; r < rows.size(); r++) {
+          if (!live[rows[r]]) continue;
+          keepRows.push_back(static_cast<int64_t>(r));
           kept.push_back(rows[r]);
-          for (int64_t hh = 0; hh < H; hh++) keepHeads.push_back(r * H + hh);
         }
-        Tensor idx = torch::tensor(keepHeads, torch::kInt64);
+        Tensor keep = torch::tensor(keepRows, torch::kInt64);
         for (size_t l = 0; l < layers.size(); l++) {
-          kCache[l] = kCache[l].index_select(0, idx);
-          vCache[l] = vCache[l].index_select(0, idx);
+          kc[l] = kc[l].index_select(0, keep);
+          vc[l] = vc[l].index_select(0, keep);
         }
         rows = kept;
       }
-      // Decode the newest token of every row still going, each at its own position.
-      std::vector<int64_t> tokVec(A), posVec(A);
-      int64_t span = 0;
+      // Decode the newest token of every row, each at its own position.
+      const int64_t A = static_cast<int64_t>(rows.size());
+      std::vector<int64_t> start(A), n(A, 1);
+      std::vector<int32_t> tok(A);
+      std::vector<const int32_t*> toks(A);
       for (int64_t r = 0; r < A; r++) {
-        tokVec[r] = gen[rows[r]].back();
-        posVec[r] = len[rows[r]] - 1;
-        span = std::max(span, posVec[r] + 1);
+        const int64_t b = rows[r];
+        tok[r] = live[b] ? gen[b].back() : 0;
+        start[r] = live[b] ? len[b] - 1 : 0;
+        toks[r] = &tok[r];
       }
-      Tensor posT = torch::tensor(posVec, torch::kInt64);
-      Tensor x = (torch::embedding(wte, torch::tensor(tokVec, torch::kInt64)) + wpe.index_select(0, posT)).view({A, 1, d});
-      Tensor headPos = posT.repeat_interleave(H);  // [A·H]
-      Tensor writeAt = headPos.view({A * H, 1, 1}).expand({A * H, 1, hd});
-      Tensor mask = torch::zeros({A * H, 1, span}, torch::dtype(dtype))
-                        .masked_fill_(torch::arange(span, torch::kInt64).view({1, 1, span}) > headPos.view({A * H, 1, 1}),
-                                      -std::numeric_limits<double>::infinity());
-      for (size_t l = 0; l < layers.size(); l++) {
-        const Layer& ly = layers[l];
-        auto qkv = torch::linear(layerNorm(x, ly.ln1w, ly.ln1b), ly.attnW, ly.attnB).split(d, 2);
-        auto heads = [&](const Tensor& t) { return t.reshape({A * H, 1, hd}); };  // [A,1,d] -> [A·H, 1, hd]
-        kCache[l].scatter_(1, writeAt, heads(qkv[1]));
-        vCache[l].scatter_(1, writeAt, heads(qkv[2]));
-        Tensor att = torch::baddbmm(mask, heads(qkv[0]), kCache[l].narrow(1, 0, span).transpose(1, 2), 1.0, scale);
-        Tensor y = torch::bmm(torch::softmax(att, -1), vCache[l].narrow(1, 0, span)).view({A, 1, d});
-        x = x + torch::linear(y, ly.attnProjW, ly.attnProjB);
-        x = x + mlp(ly, layerNorm(x, ly.ln2w, ly.ln2b));
-      }
-      logits = torch::matmul(layerNorm(x, lnfW, lnfB).view({A, d}), wte.t());
+      logits = extend(kc, vc, 0, start, toks, n);
     }
+    SampleResult out;
     for (int64_t b = 0; b < P; b++) {
       out.tokens.insert(out.tokens.end(), gen[b].begin(), gen[b].end());
       out.logprobs.insert(out.logprobs.end(), genLogp[b].begin(), genLogp[b].end());
       out.lengths.push_back(static_cast<int32_t>(gen[b].size()));
       out.stopped.push_back(stopped[b]);
+      out.reused.push_back(static_cast<int32_t>(reuse[b]));
     }
     return out;
   }
@@ -571,6 +738,8 @@ Gpt::~Gpt() = default;
 void Gpt::setWeights(const std::vector<NamedArray>& weights) {
   translateErrors([&] {
     impl_->assign(impl_->params, weights, "weight");
+    impl_->dropSessions();
+    impl_->kept = Tensor();
     return 0;
   });
 }
@@ -615,6 +784,35 @@ HostArray Gpt::logprobs(const SequenceBatch& batch) {
   });
 }
 
+HostArray Gpt::forwardKeep(const SequenceBatch& batch) {
+  return translateErrors([&] {
+    impl_->applyThreads();
+    impl_->kept = Tensor();
+    Tensor logp = impl_->scoredLogprobs(batch);
+    if (logp.requires_grad()) impl_->kept = logp;
+    return toHost(logp);
+  });
+}
+
+HostArray Gpt::backwardKept(const HostArray* dLdLogp) {
+  return translateErrors([&] {
+    impl_->applyThreads();
+    Tensor logp = impl_->kept;
+    impl_->kept = Tensor();
+    if (dLdLogp == nullptr) return HostArray();
+    if (!logp.defined()) {
+      if (dLdLogp->numel() == 0) return HostArray();  // nothing was scored
+      throw std::runtime_error("backwardKept: no forward pass is kept (forwardKeep first; a weight change drops it)");
+    }
+    if (dLdLogp->numel() != logp.numel()) {
+      throw std::invalid_argument("dLdLogp has " + std::to_string(dLdLogp->numel()) + " values for " +
+                                  std::to_string(logp.numel()) + " scored tokens");
+    }
+    logp.backward(fromHost(*dLdLogp, impl_->dtype));
+    return HostArray();
+  });
+}
+
 HostArray Gpt::forwardBackward(const SequenceBatch& batch, const HostArray& dLdLogp) {
   return translateErrors([&] {
     impl_->applyThreads();
@@ -641,6 +839,20 @@ SampleResult Gpt::sample(const std::vector<int32_t>& tokens, const std::vector<i
     impl_->applyThreads();
     return impl_->sample(tokens, lengths, opts);
   });
+}
+
+void Gpt::endSessions(const std::vector<std::string>& ids) {
+  for (const auto& id : ids) impl_->endSession(id);
+}
+
+void Gpt::setSessionBudget(int64_t bytes) {
+  if (bytes < 0) throw std::invalid_argument("session cache budget must be >= 0");
+  impl_->sessionBudget = bytes;
+  while (impl_->sessionBytes > bytes && !impl_->lru.empty()) impl_->endSession(impl_->lru.back());
+}
+
+SessionStats Gpt::sessionStats() const {
+  return {static_cast<int64_t>(impl_->sessions.size()), impl_->sessionBytes};
 }
 
 }  // namespace seeupo

@@ -59,6 +59,8 @@ struct SampleOptions {
   std::vector<int32_t> stopTokens;
   // Each prompt's generator state (xoshiro128** s0..s3), derived in TypeScript (Rng(seed).fork("sample:" + i)).
   std::vector<uint32_t> rngStates;
+  // Each prompt's session id ('' for none), or empty: the session's cached prefix is reused and its new cache kept.
+  std::vector<std::string> sessions;
 };
 
 // Generated tokens of every prompt packed end to end (lengths[i] each), with their behaviour log-probs.
@@ -67,6 +69,12 @@ struct SampleResult {
   std::vector<float> logprobs;
   std::vector<int32_t> lengths;
   std::vector<uint8_t> stopped;  // 1: ended on a stop token, 0: ran out of maxTokens or context
+  std::vector<int32_t> reused;   // prompt tokens taken from the session's cache instead of read again
+};
+
+struct SessionStats {
+  int64_t sessions = 0;
+  int64_t bytes = 0;
 };
 
 struct OptimizerState {
@@ -101,9 +109,18 @@ class Gpt {
 
   HostArray logprobs(const SequenceBatch& batch);
   HostArray forwardBackward(const SequenceBatch& batch, const HostArray& dLdLogp);
+  // One forward for a gradient that depends on the log-probs: forwardKeep returns them and keeps the graph;
+  // backwardKept back-propagates dLdLogp through it (nullptr: drops it). A weight change drops a kept graph.
+  HostArray forwardKeep(const SequenceBatch& batch);
+  HostArray backwardKept(const HostArray* dLdLogp);
   StepResult optimStep(const AdamWOptions& opts);
   // prompts packed end to end like SequenceBatch (tokens, lengths).
   SampleResult sample(const std::vector<int32_t>& tokens, const std::vector<int32_t>& lengths, const SampleOptions& opts);
+  // Session caches: freed by endSessions, least recently used ones evicted beyond the byte budget, all dropped
+  // when the weights change (setWeights, a taken optimizer step).
+  void endSessions(const std::vector<std::string>& ids);
+  void setSessionBudget(int64_t bytes);
+  SessionStats sessionStats() const;
 
  private:
   struct Impl;

@@ -10,6 +10,10 @@ import { KL_ESTIMATORS } from './losses.js';
 const clipRange = { clipLow: z.number().min(0).max(1), clipHigh: z.number().min(0) };
 const positiveInt = z.number().int().min(1);
 
+/** What the sequential schedule measures turn t's ratio and ρ against (see `oldPolicy`). */
+export const OLD_POLICIES = ['phase', 'behaviour'] as const;
+export type OldPolicy = (typeof OLD_POLICIES)[number];
+
 export const advantageSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('grae'),
@@ -46,6 +50,14 @@ export const scheduleSchema = z.discriminatedUnion('kind', [
     minibatches: positiveInt,
     /** SeeUPO's ratio correction with bound δ; null turns it off (an ablation). */
     ratioCorrection: z.strictObject({ delta: z.number().gt(0).lt(1) }).nullable(),
+    /**
+     * The π_old of turn t's phase. `phase` (the paper's and the reference code's): the current weights at the
+     * start of the phase, already updated on the turns visited before; ρ folds each phase's after/before ratio.
+     * `behaviour`: the policy the samples were drawn with (each turn's `behaviourLogprobs`); ρ is the clipped
+     * product, over the turns already updated, of current-policy / behaviour-policy probability (HAPPO's M).
+     * The two coincide when no turn's update moves another turn's probabilities (tabular policies, plain SGD).
+     */
+    oldPolicy: z.enum(OLD_POLICIES).default('phase'),
   }),
 ]);
 

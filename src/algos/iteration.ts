@@ -47,7 +47,11 @@ export interface IterationStats {
   /** Failed trajectories left out of training (seeupo.md §6, mistake 6). */
   excluded: number;
   steps: StepStats[];
-  /** Final SeeUPO ratio ρ per trajectory id (sequential schedules with ratio correction). */
+  /**
+   * Final SeeUPO ratio ρ per trajectory id (sequential schedules with ratio correction): with `oldPolicy: phase`
+   * the fold of every phase's after/before ratio; with `behaviour` the clipped product over every turn of the
+   * final policy's probability over the behaviour policy's.
+   */
   rho: Map<string, number> | null;
 }
 
@@ -60,7 +64,8 @@ export interface IterationOptions {
 /**
  * One training iteration of any configured algorithm on a batch of finished trajectories: advantages, then the
  * schedule's update phases, each of E epochs × M minibatches, each minibatch one optimizer step on the configured
- * loss (+ β·KL). SeeUPO (seeupo.md §5) is the sequential schedule in reverse order with the ratio correction.
+ * loss (+ β·KL). SeeUPO (seeupo.md §5) is the sequential schedule in reverse order with the ratio correction;
+ * its π_old is the phase-start weights (`oldPolicy: phase`) or the behaviour policy (`behaviour`).
  */
 export async function runIteration(
   algo: AlgorithmConfig,
@@ -99,6 +104,11 @@ export async function runIteration(
     return stats;
   }
 
+  if (sched.oldPolicy === 'behaviour') {
+    const rho = await sequentialAgainstBehaviour(sched, batch, port, advantages, weightOf, step, opts.rng);
+    if (rho) stats.rho = new Map(trainable.map((tr) => [tr.id, rho.get(tr.id)]));
+    return stats;
+  }
   const correction = sched.ratioCorrection ? new RatioCorrection(sched.ratioCorrection.delta) : null;
   for (const t of turnVisitOrder(batch.turnIndices(), sched.order, opts.rng)) {
     const turnBatch = batch.atTurn(t);
@@ -111,6 +121,56 @@ export async function runIteration(
   }
   if (correction) stats.rho = new Map(trainable.map((tr) => [tr.id, correction.get(tr.id)]));
   return stats;
+}
+
+type SequentialSchedule = Extract<AlgorithmConfig['schedule'], { kind: 'sequential' }>;
+type StepFn = (mb: TurnBatch, old: PerTokenByTurn, adv: PerTokenByTurn, turn: number) => Promise<void>;
+
+/**
+ * The sequential schedule with the behaviour policy π_β (the one the samples were drawn with) as every phase's
+ * π_old, as in HAPPO's derivation: turn t's ratio and clip are taken against the turns' `behaviourLogprobs`, and
+ * A_{i,t} = ρ_i·a_i with ρ_i folded, in visit order, over the turns u already updated, from the current weights:
+ * r_{i,u} = clip(exp(mean_tokens(log π_θ(u) − log π_β(u))), 1 ± δ), ρ_i ← clip(ρ_i·r_{i,u}, 1 ± δ). With shared
+ * weights, π_θ at the start of turn t's phase has drifted from π_β on every turn; this keeps the importance
+ * weights of both turn t and the updated turns exact. Costs one forward over the updated turns per phase, and one
+ * over the whole batch at the end for the reported ρ.
+ */
+async function sequentialAgainstBehaviour(
+  sched: SequentialSchedule,
+  batch: TurnBatch,
+  port: PolicyPort,
+  advantages: PerTokenByTurn,
+  weightOf: (id: string) => number,
+  step: StepFn,
+  rng: Rng,
+): Promise<RatioCorrection | null> {
+  const delta = sched.ratioCorrection?.delta ?? null;
+  const updated: number[] = [];
+  for (const t of turnVisitOrder(batch.turnIndices(), sched.order, rng)) {
+    const turnBatch = batch.atTurn(t);
+    const old = scatterTokens(turnBatch, turnBatch.behaviourLogprobs());
+    const rho = delta === null ? null : await behaviourRho(batch, updated, port, delta, weightOf);
+    const adv = rho ? scaleByRho(turnBatch, advantages, rho) : advantages;
+    for (const mb of minibatches(turnBatch, sched.epochs, sched.minibatches, rng)) await step(mb, old, adv, t);
+    updated.push(t);
+  }
+  return delta === null ? null : behaviourRho(batch, updated, port, delta, weightOf);
+}
+
+/** ρ against the behaviour policy over `turns` (in visit order), from one forward under the current weights. */
+async function behaviourRho(batch: TurnBatch, turns: readonly number[], port: PolicyPort, delta: number, weightOf: (id: string) => number): Promise<RatioCorrection> {
+  const rho = new RatioCorrection(delta);
+  if (turns.length === 0) return rho;
+  const perTurn = turns.map((u) => batch.atTurn(u));
+  const all = TurnBatch.fromSamples(perTurn.flatMap((b) => b.samples));
+  const current = await port.logprobs(all);
+  let o = 0;
+  for (const b of perTurn) {
+    const n = b.tokenCount();
+    rho.update(tokenData(b, weightOf), b.behaviourLogprobs(), current.subarray(o, o + n));
+    o += n;
+  }
+  return rho;
 }
 
 async function computeAdvantages(

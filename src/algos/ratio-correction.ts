@@ -17,8 +17,9 @@ export class RatioCorrection {
   }
 
   /**
-   * Folds one turn's update into ρ. `oldLogp` and `newLogp` are the turn samples' per-token log-probs before and
-   * after the update, in the row order of `data` (whose trajectoryIds name each row's trajectory).
+   * Folds one turn's update into ρ. `oldLogp` and `newLogp` are the turn samples' per-token log-probs under the
+   * reference policy (the phase-start weights, or the behaviour policy with `oldPolicy: behaviour`) and the
+   * updated weights, in the row order of `data` (whose trajectoryIds name each row's trajectory).
    * Returns the clipped per-trajectory ratios r_i.
    */
   update(data: TokenData, oldLogp: Float64Array, newLogp: Float64Array): Map<string, number> {

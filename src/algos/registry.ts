@@ -11,7 +11,8 @@ const presets = {
   /**
    * SeeUPO (seeupo.md §5): GRAE mean-only, batch-standardised and clamped to ±3; sequence-level clipped loss
    * (GSPO's ε = 3e-4 / 4e-4) aggregated seq-mean-token-mean; sequential updates in reverse turn order, one epoch
-   * and one minibatch per turn, π_old recomputed before each turn; ratio correction with δ = 0.2.
+   * and one minibatch per turn, π_old recomputed before each turn (`oldPolicy: 'phase'`; `'behaviour'` measures
+   * against the sampling policy instead); ratio correction with δ = 0.2.
    */
   seeupo: {
     name: 'seeupo',
@@ -19,7 +20,7 @@ const presets = {
     loss: { kind: 'seq-clip', clipLow: 3e-4, clipHigh: 4e-4 },
     aggregation: 'seq-mean-token-mean',
     kl: null,
-    schedule: { kind: 'sequential', order: 'reverse', epochs: 1, minibatches: 1, ratioCorrection: { delta: 0.2 } },
+    schedule: { kind: 'sequential', order: 'reverse', epochs: 1, minibatches: 1, ratioCorrection: { delta: 0.2 }, oldPolicy: 'phase' },
   },
   /**
    * REINFORCE with GRAE (mean-only group baseline): loss −A_i·Σ_turns Σ_tokens log π, averaged over trajectories

@@ -11,22 +11,24 @@ export function registerBfcl(program: Command): void {
     .command('replay')
     .description(
       'execute each input line\'s calls and check them like the original BFCL checker; input lines are ' +
-        '{"id", "model": [[[call, ...] per step] per turn]}, output lines {"id", "results": [[[result per call] per step] per turn], "valid", "error_type"}',
+        '{"id", "model": [[[call, ...] per step] per turn]}, output lines {"id", "results": [[[result per call] per step] per turn], "valid", "error_type"}; ' +
+        'a line that carries its own entry (BFCL\'s "question", "initial_config", "involved_classes", "ground_truth", as `seeupo tasks export` writes) is checked against it',
     )
-    .requiredOption('--category <name>', `one of ${BFCL_CATEGORIES.join(', ')}`)
+    .option('--category <name>', `one of ${BFCL_CATEGORIES.join(', ')} (needed unless every line carries its entry)`)
     .requiredOption('--input <file>', 'JSONL file of model calls ("-" reads stdin)')
     .option('--today <date>', "the date TravelAPI's age check reads as today (YYYY-MM-DD)", '2026-11-25')
-    .action(async (opts: { category: string; input: string; today: string }) => {
-      if (!isBfclCategory(opts.category)) {
+    .action(async (opts: { category?: string; input: string; today: string }) => {
+      if (opts.category !== undefined && !isBfclCategory(opts.category)) {
         throw new UserError(`unknown category '${opts.category}' (choose from ${BFCL_CATEGORIES.join(', ')})`);
       }
       const today = parseDate(opts.today);
       // The environment is loaded here, not at start-up, so other commands start fast.
-      const [{ fixedClock }, { entriesById, parseReplayLine, replay }] = await Promise.all([
+      const [{ fixedClock }, { entriesById, parseReplayLine, replay }, { entryFromJsonLine }] = await Promise.all([
         import('../envs/bfcl/apis/contract.js'),
         import('../envs/bfcl/replay.js'),
+        import('../envs/tasks/jsonl.js'),
       ]);
-      const entries = entriesById(opts.category);
+      const entries = opts.category === undefined ? null : entriesById(opts.category);
       const stream = opts.input === '-' ? process.stdin : createReadStream(opts.input);
       const opened = new Promise<void>((resolve, reject) => {
         if (opts.input === '-') resolve();
@@ -40,8 +42,10 @@ export function registerBfcl(program: Command): void {
         lineNo++;
         if (line.trim() === '') continue;
         const input = parseReplayLine(line, `${opts.input}:${lineNo}`);
-        const entry = entries.get(input.id);
-        if (!entry) throw new UserError(`${opts.input}:${lineNo}: no entry '${input.id}' in category ${opts.category}`);
+        const where = `${opts.input}:${lineNo}`;
+        const entry = entryFromJsonLine(line, where) ?? entries?.get(input.id);
+        if (!entries && !entry) throw new UserError(`${where}: the line carries no entry ("initial_config"); name its --category`);
+        if (!entry) throw new UserError(`${where}: no entry '${input.id}' in category ${opts.category}`);
         process.stdout.write(`${JSON.stringify(replay(input, entry, fixedClock(today)))}\n`);
         if (++done % 100 === 0) process.stderr.write(`replayed ${done} lines\n`);
       }

@@ -2,11 +2,25 @@ import type { Command } from 'commander';
 import { registerAlgorithms } from './algorithms.js';
 import { registerBfcl } from './bfcl.js';
 import { registerDoctor } from './doctor.js';
+import { registerEval } from './eval.js';
 import { registerLab } from './lab.js';
 import { registerLearner } from './learner.js';
+import { registerReport } from './report.js';
+import { registerTasks } from './tasks.js';
+import { registerTrain } from './train.js';
 
 /**
  * Every top-level command registers itself here: one file per command under src/cli/.
  * Keep this list sorted by command name.
  */
-export const commands: ReadonlyArray<(program: Command) => void> = [registerAlgorithms, registerBfcl, registerDoctor, registerLab, registerLearner];
+export const commands: ReadonlyArray<(program: Command) => void> = [
+  registerAlgorithms,
+  registerBfcl,
+  registerDoctor,
+  registerEval,
+  registerLab,
+  registerLearner,
+  registerReport,
+  registerTasks,
+  registerTrain,
+];

@@ -1,6 +1,7 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import { UserError } from '../core/errors.js';
+import { integer, positiveNumber } from './flags.js';
 import { LAB_ALGORITHM_NAMES, LAB_ALGORITHMS } from '../lab/algorithms.js';
 import { formatRun } from '../lab/format.js';
 import { loadInstance } from '../lab/instance.js';
@@ -11,21 +12,6 @@ import { LAB_DEFAULTS, runLab, type LabRunOptions } from '../lab/run.js';
 import { runSuite } from '../lab/suite.js';
 import { DEFAULT_SUITE } from '../lab/suite-plan.js';
 import { defaultWorkers } from '../lab/suite-run.js';
-
-function integer(flag: string): (v: string) => number {
-  return (v) => {
-    if (!/^\d+$/.test(v.trim())) throw new UserError(`${flag} must be a non-negative integer, got '${v}'`);
-    return Number(v);
-  };
-}
-
-function positiveNumber(flag: string): (v: string) => number {
-  return (v) => {
-    const x = Number(v);
-    if (v.trim() === '' || !Number.isFinite(x) || x <= 0) throw new UserError(`${flag} must be a positive number, got '${v}'`);
-    return x;
-  };
-}
 
 function list(v: string): string[] {
   return v
@@ -60,7 +46,8 @@ export function registerLab(program: Command): void {
     .command('lab')
     .description('The convergence lab: train exact multi-turn problems with the real algorithm core and check the SeeUPO claims (docs/lab.md)');
 
-  const algoHelp = LAB_ALGORITHM_NAMES.map((n) => `  ${n.padEnd(16)} ${LAB_ALGORITHMS[n].about}`).join('\n');
+  const width = Math.max(...LAB_ALGORITHM_NAMES.map((n) => n.length)) + 1;
+  const algoHelp = LAB_ALGORITHM_NAMES.map((n) => `  ${n.padEnd(width)} ${LAB_ALGORITHMS[n].about}`).join('\n');
   lab
     .command('run')
     .description('Train one algorithm on one instance; print the exact expected reward J after every iteration')

@@ -20,6 +20,26 @@ export const LAB_ALGORITHMS = {
   'seeupo-random': { base: 'seeupo', overrides: { schedule: { order: 'random' } }, about: 'SeeUPO with the turns in a seeded random order each iteration' },
   'seeupo-no-ratio': { base: 'seeupo', overrides: { schedule: { ratioCorrection: null } }, about: 'SeeUPO without the ratio correction' },
   'seeupo-no-clamp': { base: 'seeupo', overrides: { advantage: { batchStandardise: { clamp: null } } }, about: 'SeeUPO without the ±3 advantage clamp' },
+  'seeupo-behaviour': {
+    base: 'seeupo',
+    overrides: { schedule: { oldPolicy: 'behaviour' } },
+    about: "SeeUPO with the behaviour policy as every turn's π_old: ratio, clip and ρ against the sampling log-probs (HAPPO)",
+  },
+  'seeupo-behaviour-no-clamp': {
+    base: 'seeupo',
+    overrides: { schedule: { oldPolicy: 'behaviour' }, advantage: { batchStandardise: { clamp: null } } },
+    about: 'seeupo-behaviour without the ±3 advantage clamp',
+  },
+  'seeupo-wide-clip': {
+    base: 'seeupo',
+    overrides: { loss: { clipLow: 0.2, clipHigh: 0.2 } },
+    about: "SeeUPO with PPO's clip ε = 0.2 instead of GSPO's 3e-4/4e-4 (control for seeupo-behaviour-wide-clip)",
+  },
+  'seeupo-behaviour-wide-clip': {
+    base: 'seeupo',
+    overrides: { loss: { clipLow: 0.2, clipHigh: 0.2 }, schedule: { oldPolicy: 'behaviour' } },
+    about: 'seeupo-behaviour with the clip ε = 0.2: a drifted ratio is not clipped at once',
+  },
   'seeupo-joint': {
     base: 'seeupo',
     overrides: { schedule: { kind: 'joint', epochs: 1, minibatches: 1 } },

@@ -4,11 +4,12 @@ import type { InstanceSpec } from './instance.js';
 import { makeInstance } from './instance.js';
 import { textTable } from './format.js';
 import type { SuiteRunResult } from './suite-run.js';
+import { behaviourSection } from './report-behaviour.js';
+import { OPTIMAL_GAP } from './run.js';
 import type { Panel } from './svg.js';
 import { gridChart, lineChart, PALETTE } from './svg.js';
 
-/** A run reaches the optimum when its final gap is below this (the bar). */
-export const OPTIMAL_GAP = 0.01;
+export { OPTIMAL_GAP };
 
 export interface SuiteReportInput {
   results: readonly SuiteRunResult[];
@@ -212,6 +213,7 @@ export function writeSuiteReport(inp: SuiteReportInput, outDir: string): string 
     overview(inp, outDir),
     '## The claims\n',
     claimSections(inp),
+    behaviourSection(inp.results, inp.algos, inp.settings),
     '## Scoreboards\n',
     scoreboards(inp),
     '## Instances\n',

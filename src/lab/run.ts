@@ -33,6 +33,9 @@ export interface LabRunOptions {
  */
 export const LAB_DEFAULTS = { policy: 'tabular', iters: 300, lr: 0.05, optimizer: 'adam', group: 8, seed: 0 } as const;
 
+/** A run reaches the optimum when its final gap is below this (the bar). */
+export const OPTIMAL_GAP = 0.01;
+
 /** An iteration's J counts as a drop (a violation of monotonic improvement) when J(k+1) < J(k) − this. */
 export const VIOLATION_TOLERANCE = 1e-9;
 

@@ -64,10 +64,26 @@ export interface Learner {
    * gradients accumulate until optimStep. Returns the log-probs of the forward pass.
    */
   forwardBackward(batch: readonly ScoredSequence[], dLdLogp: readonly Float32Array[]): Promise<Float32Array[]>;
-  /** AdamW step on the accumulated gradients, then zero them. */
+  /**
+   * Optional: one forward pass per optimizer step when the gradient depends on the log-probs (a policy loss).
+   * Runs the forward, hands its log-probs (one array per sequence) to `gradOf`, and back-propagates the returned
+   * ∂L/∂logp through the same graph (gradients accumulate until optimStep); `null` skips the backward pass.
+   * Returns the log-probs. Equivalent to `logprobs`, then `forwardBackward` with gradOf's result, which is what
+   * callers do when a learner lacks it.
+   */
+  forwardBackwardFn?(batch: readonly ScoredSequence[], gradOf: (logp: Float32Array[]) => Float32Array[] | null): Promise<Float32Array[]>;
+  /** Optimizer step on the accumulated gradients, then zero them. */
   optimStep(opts: OptimStepOptions): Promise<OptimStepResult>;
-  /** Autoregressive sampling with a KV cache, one output per prompt. */
-  sample(prompts: readonly Int32Array[], params: SampleParams): Promise<SampleOutput[]>;
+  /**
+   * Autoregressive sampling with a KV cache, one output per prompt. `sessions` (optional, one key or undefined per
+   * prompt; back ends may ignore it): prompt i belongs to episode `sessions[i]`, whose KV cache the back end may keep
+   * between calls, so that the next prompt of the session reads only the tokens past the longest common prefix with
+   * what the session has seen (its previous prompt and sampled tokens). The result is the same with or without
+   * sessions (up to float rounding). A key may appear once per call.
+   */
+  sample(prompts: readonly Int32Array[], params: SampleParams, sessions?: readonly (string | undefined)[]): Promise<SampleOutput[]>;
+  /** Optional: the sessions are finished, their caches may be freed. */
+  endSessions?(sessions: readonly string[]): Promise<void>;
   /** Writes weights (safetensors layout), optimizer state and RNG state to a directory. */
   save(dir: string): Promise<void>;
   load(dir: string): Promise<void>;

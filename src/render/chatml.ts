@@ -1,7 +1,8 @@
 import type { AssistantMessage, ChatMessage, ToolSpec } from '../core/messages.js';
 import { ChatConversation } from '../policy/chat/conversation.js';
 import type { ParsedAssistantMessage } from '../policy/chat/parse.js';
-import { assistantResponseText } from '../policy/chat/render-text.js';
+import { AFTER_IM_END, assistantResponseText } from '../policy/chat/render-text.js';
+import { IM_END } from '../policy/tokenizer/special-tokens.js';
 import type { Tokenizer } from '../policy/tokenizer/tokenizer.js';
 import type { Conversation, Renderer, SampledTurn, SupervisedExample } from './renderer.js';
 import { supervisedFromConversation } from './renderer.js';
@@ -14,10 +15,13 @@ export class ChatmlRenderer implements Renderer {
   readonly name = 'chatml';
   readonly vocabSize: number;
   readonly stopTokens: readonly number[];
+  /** `<|im_end|>` and a newline, appended when sampling hit its token limit. */
+  readonly maxClosingTokens: number;
 
   constructor(readonly tokenizer: Tokenizer) {
     this.vocabSize = tokenizer.vocabSize;
     this.stopTokens = new ChatConversation(tokenizer).stopTokens;
+    this.maxClosingTokens = tokenizer.encode(IM_END + AFTER_IM_END).length;
   }
 
   conversation(tools: readonly ToolSpec[]): Conversation {

@@ -5,16 +5,24 @@ import { parseConfig } from '../core/config.js';
 import { UserError } from '../core/errors.js';
 import { ByteLevelTokenizer } from '../policy/tokenizer/byte-level.js';
 import { ChatmlRenderer } from './chatml.js';
+import { CompactRenderer } from './compact.js';
 import type { Renderer } from './renderer.js';
 
 export * from './renderer.js';
 export { ChatmlRenderer } from './chatml.js';
+export { CompactRenderer, type CompactVocabulary } from './compact.js';
 
 /**
  * Which renderer a model was trained with, saved beside its checkpoint (`renderer.json`) so that evaluation and
  * serving read the model exactly as training wrote it.
  */
 export const rendererSpecSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('compact'),
+    tools: z.array(z.string().min(1)),
+    argKeys: z.array(z.string().min(1)),
+    pieces: z.array(z.string()),
+  }),
   z.strictObject({
     kind: z.literal('chatml'),
     /** Special tokens after the byte-level tokenizer's defaults (e.g. tool-call heads), in id order. */
@@ -25,6 +33,8 @@ export type RendererSpec = z.output<typeof rendererSpecSchema>;
 
 export function createRenderer(spec: RendererSpec): Renderer {
   switch (spec.kind) {
+    case 'compact':
+      return new CompactRenderer(spec);
     case 'chatml':
       return new ChatmlRenderer(new ByteLevelTokenizer({ extraSpecialTokens: spec.extraSpecialTokens }));
   }

@@ -45,6 +45,8 @@ export interface Renderer {
   readonly vocabSize: number;
   /** Ids that end an assistant message; sample with them as stop tokens. */
   readonly stopTokens: readonly number[];
+  /** Most template tokens a conversation appends after the sampled ones (closing a message): room a turn must leave. */
+  readonly maxClosingTokens: number;
   conversation(tools: readonly ToolSpec[]): Conversation;
   supervisedExample(messages: readonly ChatMessage[], tools: readonly ToolSpec[]): SupervisedExample;
   /** Readable text of tokens, for transcripts and debugging (special tokens spelled out). */

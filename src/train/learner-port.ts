@@ -4,8 +4,10 @@ import type { Learner, OptimStepOptions, ScoredSequence } from '../policy/learne
 
 /**
  * Drives a model back end (`Learner`: TF.js, libtorch, or a remote trainer) from the algorithm core: each turn
- * sample becomes the sequence context ++ response, scored on its response tokens. Exactly what the Tinker
- * protocol does for custom losses: forward for log-probs, ∂L/∂logp from the core, then forward-backward with it.
+ * sample becomes the sequence context ++ response, scored on its response tokens. A learner with
+ * `forwardBackwardFn` runs one forward per call: its log-probs go to the core's gradient function and the
+ * backward pass runs on the same graph. Otherwise, as the Tinker protocol does for custom losses: forward for
+ * log-probs, ∂L/∂logp from the core, then forward-backward with it.
  */
 export class LearnerPort implements PolicyPort {
   constructor(
@@ -24,13 +26,20 @@ export class LearnerPort implements PolicyPort {
   }
 
   async forwardBackward(batch: TurnBatch, gradOf: (logp: Float64Array) => Float64Array | null): Promise<Float64Array> {
+    const off = batch.tokenOffsets();
+    const perSequence = (grad: Float64Array) => batch.samples.map((_, i) => Float32Array.from(grad.subarray(off[i]!, off[i + 1]!)));
+    if (this.learner.forwardBackwardFn) {
+      let logp: Float64Array = new Float64Array(0);
+      await this.learner.forwardBackwardFn(sequences(batch), (perSeq) => {
+        logp = concat(perSeq, batch.tokenCount());
+        const grad = gradOf(logp);
+        return grad ? perSequence(grad) : null;
+      });
+      return logp;
+    }
     const logp = await this.logprobs(batch);
     const grad = gradOf(logp);
-    if (grad) {
-      const off = batch.tokenOffsets();
-      const perSequence = batch.samples.map((_, i) => Float32Array.from(grad.subarray(off[i]!, off[i + 1]!)));
-      await this.learner.forwardBackward(sequences(batch), perSequence);
-    }
+    if (grad) await this.learner.forwardBackward(sequences(batch), perSequence(grad));
     return logp;
   }
 
@@ -39,14 +48,18 @@ export class LearnerPort implements PolicyPort {
   }
 
   private async scoreWith(learner: Learner, batch: TurnBatch): Promise<Float64Array> {
-    const out = new Float64Array(batch.tokenCount());
-    let o = 0;
-    for (const lp of await learner.logprobs(sequences(batch))) {
-      out.set(lp, o);
-      o += lp.length;
-    }
-    return out;
+    return concat(await learner.logprobs(sequences(batch)), batch.tokenCount());
   }
+}
+
+function concat(perSequence: readonly Float32Array[], total: number): Float64Array {
+  const out = new Float64Array(total);
+  let o = 0;
+  for (const lp of perSequence) {
+    out.set(lp, o);
+    o += lp.length;
+  }
+  return out;
 }
 
 function sequences(batch: TurnBatch): ScoredSequence[] {

@@ -44,7 +44,7 @@ for (const [name, cfg] of [['2 layers, head size 4', { vocabSize: 7, contextLeng
     await initWasmBackend();
     const w = randomWeights(2, cfg);
     const layout = flatLayout(cfg);
-    const engine = new TfjsEngine(cfg, toFlat(layout, w), new Float32Array(layout.total));
+    const engine = new TfjsEngine(cfg, toFlat(layout, w), new Float32Array(layout.total), 0);
     const got = engine.logprobs(seqs, 0);
     seqs.forEach((s, i) => {
       const want = referenceLogprobs(cfg, w, s.tokens, s.responseStart);
@@ -60,7 +60,7 @@ for (const [name, cfg] of [['2 layers, head size 4', { vocabSize: 7, contextLeng
   const w = randomWeights(3, cfg);
   const layout = flatLayout(cfg);
   const grads = new Float32Array(layout.total);
-  const engine = new TfjsEngine(cfg, toFlat(layout, w), grads);
+  const engine = new TfjsEngine(cfg, toFlat(layout, w), grads, 0);
   const rng = new Rng(9);
   const dL = seqs.map((s) => Float32Array.from({ length: s.tokens.length - s.responseStart }, () => rng.normal()));
   // Two calls accumulate: the gradient must be 2× the gradient of one.

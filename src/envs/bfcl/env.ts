@@ -28,6 +28,12 @@ export interface BfclEnvOptions {
   readonly maxCalls?: number;
   /** Text placed before the tools section of the system prompt (default: none). */
   readonly systemPrompt?: string | null;
+  /**
+   * Spell the tools out in the system prompt, as BFCL prompts a model (default true). False leaves them to the
+   * renderer, which gets them from `reset().tools` (the compact renderer gives each tool a token instead); with no
+   * system prompt either, the episode starts with the first user message.
+   */
+  readonly toolsInSystemPrompt?: boolean;
 }
 
 /** BFCL's MAXIMUM_STEP_LIMIT. */
@@ -88,6 +94,7 @@ export class BfclEnv implements Env<BfclEntry> {
   private readonly maxStepsPerTurn: number;
   private readonly maxCalls: number;
   private readonly systemPrompt: string | null;
+  private readonly toolsInSystemPrompt: boolean;
   private entry: BfclEntry | null = null;
   private session: ApiSession | null = null;
   private calls: string[][][] = [];
@@ -103,6 +110,7 @@ export class BfclEnv implements Env<BfclEntry> {
     this.maxStepsPerTurn = options.maxStepsPerTurn ?? BFCL_MAX_STEPS_PER_TURN;
     this.maxCalls = options.maxCalls ?? Infinity;
     this.systemPrompt = options.systemPrompt ?? null;
+    this.toolsInSystemPrompt = options.toolsInSystemPrompt ?? true;
     if (!(this.maxStepsPerTurn >= 1)) throw new RangeError('maxStepsPerTurn must be at least 1');
     if (!(this.maxCalls >= 0)) throw new RangeError('maxCalls must be non-negative');
   }
@@ -123,8 +131,9 @@ export class BfclEnv implements Env<BfclEntry> {
     this.truncated = false;
     this.withheld = new Set([...entry.missedFunctions.values()].flat());
     const tools = this.tools();
-    const system = [this.systemPrompt, toolsPrompt(tools)].filter((x) => x !== null).join('\n\n');
-    return { messages: [{ role: 'system', content: system }, ...this.userMessages(0)], tools };
+    const system = [this.systemPrompt, this.toolsInSystemPrompt ? toolsPrompt(tools) : null].filter((x) => x !== null).join('\n\n');
+    const head: ChatMessage[] = system.length > 0 ? [{ role: 'system', content: system }] : [];
+    return { messages: [...head, ...this.userMessages(0)], tools };
   }
 
   /** The tools the model may call now. */

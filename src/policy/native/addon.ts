@@ -36,7 +36,15 @@ export interface NativeModel {
     weightDecay: number,
     maxGradNorm: number,
   ): Promise<{ gradNorm: number; skipped: boolean; step: number }>;
-  /** rngStates: each prompt's xoshiro128** state (Rng.getState().s), 4 words per prompt. */
+  /** Log-probs like `logprobs`; their graph is kept for `backwardKept` (one forward per optimizer step). */
+  forwardKeep(tokens: Int32Array, lengths: Int32Array, responseStarts: Int32Array): Promise<Float32Array | Float64Array>;
+  /** Back-propagates through the kept graph (gradients accumulate); null drops the graph. */
+  backwardKept(dLdLogp: Float32Array | Float64Array | null): Promise<void>;
+  /**
+   * rngStates: each prompt's xoshiro128** state (Rng.getState().s), 4 words per prompt. sessions: one id per
+   * prompt ('' for none): a session's cached prefix is reused and its new cache kept. `reused`: prompt tokens per
+   * prompt taken from its session's cache.
+   */
   sample(
     tokens: Int32Array,
     lengths: Int32Array,
@@ -45,7 +53,12 @@ export interface NativeModel {
     topP: number,
     stopTokens: Int32Array,
     rngStates: Uint32Array,
-  ): Promise<{ tokens: Int32Array; logprobs: Float32Array; lengths: Int32Array; stopped: Uint8Array }>;
+    sessions?: string[],
+  ): Promise<{ tokens: Int32Array; logprobs: Float32Array; lengths: Int32Array; stopped: Uint8Array; reused: Int32Array }>;
+  endSessions(ids: string[]): Promise<void>;
+  /** Least recently used sessions are evicted beyond this many bytes of cached keys and values. */
+  setSessionBudget(bytes: number): Promise<void>;
+  sessionStats(): Promise<{ sessions: number; bytes: number }>;
   dispose(): Promise<void>;
 }
 

@@ -14,6 +14,7 @@ import { readCheckpoint, writeCheckpoint } from '../checkpoint.js';
 import type { Learner, ModelConfig, OptimStepOptions, OptimStepResult, SampleOutput, SampleParams, ScoredSequence } from '../learner.js';
 import { initWeights, parseModelConfig, weightLayout, type Weights } from '../weights.js';
 import { loadNativeAddon, type NamedArrays, type NativeModel } from './addon.js';
+import { sessionIds, type PrefixReuseStats } from '../sessions.js';
 import { packBatch, packGradients, packSequences, unpack } from './pack.js';
 
 export interface NativeLearnerOptions {
@@ -22,7 +23,14 @@ export interface NativeLearnerOptions {
   seed: number;
   /** torch intra-op threads (OpenBLAS is pinned to one). Default: the machine's cores, at most 8. */
   threads?: number;
+  /**
+   * Bytes of session KV caches kept between `sample` calls (prefix reuse); beyond it the least recently used
+   * sessions are dropped (their next turn reads its whole prompt again). Default 256 MiB: a session costs
+   * 2 · nLayers · dModel · 4 bytes per cached token (2 KiB for d128 and 2 layers), so 128k tokens.
+   */
+  sessionCacheBytes?: number;
 }
+
 
 export class NativeLearner implements Learner {
   private constructor(
@@ -41,11 +49,16 @@ export class NativeLearner implements Learner {
     }
     const addon = loadNativeAddon();
     if (!addon.available) throw new UserError(`the native back end is unavailable: ${addon.reason}`);
+    const cacheBytes = opts.sessionCacheBytes ?? DEFAULT_SESSION_CACHE_BYTES;
+    if (!Number.isSafeInteger(cacheBytes) || cacheBytes < 0) throw new UserError(`native learner: sessionCacheBytes must be an integer >= 0, got ${cacheBytes}`);
     const model = new addon.binding.Model(config, threads, false);
     const learner = new NativeLearner(config, threads, model);
     await model.setWeights(Object.fromEntries(initWeights(config, new Rng(opts.seed))));
+    await model.setSessionBudget(cacheBytes);
     return learner;
   }
+
+  readonly prefixReuse: PrefixReuseStats = { promptTokens: 0, reusedTokens: 0 };
 
   async logprobs(batch: readonly ScoredSequence[]): Promise<Float32Array[]> {
     const p = packBatch(batch, this.config);
@@ -56,6 +69,20 @@ export class NativeLearner implements Learner {
     const p = packBatch(batch, this.config);
     const grads = packGradients(dLdLogp, p.scored);
     return unpack(await this.model.forwardBackward(p.tokens, p.lengths, p.responseStarts, grads), p.scored);
+  }
+
+  /** One forward: its log-probs go to gradOf, whose ∂L/∂logp is back-propagated through the same graph. */
+  async forwardBackwardFn(batch: readonly ScoredSequence[], gradOf: (logp: Float32Array[]) => Float32Array[] | null): Promise<Float32Array[]> {
+    const p = packBatch(batch, this.config);
+    const logp = unpack(await this.model.forwardKeep(p.tokens, p.lengths, p.responseStarts), p.scored);
+    let grads: Float32Array | null = null;
+    try {
+      const g = gradOf(logp.map((a) => a.slice()));
+      if (g !== null) grads = packGradients(g, p.scored);
+    } finally {
+      await this.model.backwardKept(grads); // null (or gradOf threw): drops the kept graph
+    }
+    return logp;
   }
 
   async optimStep(opts: OptimStepOptions): Promise<OptimStepResult> {
@@ -73,7 +100,7 @@ export class NativeLearner implements Learner {
    * Prompt i draws from `Rng(seed).fork("sample:" + i)` with the portable back end's token rule, so both back ends
    * sample the same tokens from the same weights (up to float rounding at a draw's boundary).
    */
-  async sample(prompts: readonly Int32Array[], params: SampleParams): Promise<SampleOutput[]> {
+  async sample(prompts: readonly Int32Array[], params: SampleParams, sessions?: readonly (string | undefined)[]): Promise<SampleOutput[]> {
     const { maxTokens, seed } = params;
     const temperature = params.temperature ?? 1;
     const topP = params.topP ?? 1;
@@ -85,15 +112,18 @@ export class NativeLearner implements Learner {
     for (const t of stopTokens) {
       if (!Number.isInteger(t) || t < 0 || t >= this.config.vocabSize) throw new UserError(`sample: stop token ${t} is outside the vocabulary [0, ${this.config.vocabSize})`);
     }
+    const ids = sessionIds(prompts.length, sessions);
     if (prompts.length === 0) return [];
     const packed = packSequences(prompts, this.config, 'prompt');
     const base = new Rng(seed);
     const states = new Uint32Array(4 * prompts.length);
     prompts.forEach((_, i) => states.set(base.fork(`sample:${i}`).getState().s, 4 * i));
-    const r = await this.model.sample(packed.tokens, packed.lengths, maxTokens, temperature, topP, Int32Array.from(stopTokens), states);
+    const r = await this.model.sample(packed.tokens, packed.lengths, maxTokens, temperature, topP, Int32Array.from(stopTokens), states, ids);
     const out: SampleOutput[] = [];
     let offset = 0;
     for (let i = 0; i < prompts.length; i++) {
+      this.prefixReuse.promptTokens += prompts[i]!.length;
+      this.prefixReuse.reusedTokens += r.reused[i]!;
       const n = r.lengths[i]!;
       out.push({
         tokens: r.tokens.slice(offset, offset + n),
@@ -103,6 +133,16 @@ export class NativeLearner implements Learner {
       offset += n;
     }
     return out;
+  }
+
+  /** Frees the sessions' KV caches (unknown keys are ignored). */
+  async endSessions(sessions: readonly string[]): Promise<void> {
+    await this.model.endSessions([...sessions]);
+  }
+
+  /** Sessions cached now and their bytes of keys and values. */
+  sessionCache(): Promise<{ sessions: number; bytes: number }> {
+    return this.model.sessionStats();
   }
 
   async save(dir: string): Promise<void> {
@@ -133,6 +173,8 @@ export class NativeLearner implements Learner {
     await this.model.dispose();
   }
 }
+
+const DEFAULT_SESSION_CACHE_BYTES = 256 * 2 ** 20;
 
 function toWeights(config: ModelConfig, arrays: NamedArrays): Weights {
   const out: Weights = new Map();

@@ -60,8 +60,6 @@ export class TinkerHttp {
   private readonly maxDelayMs: number;
   private readonly requestTimeoutMs: number;
   private readonly futureTimeoutMs: number;
-  /** Requests sent, retries included (for tests and diagnostics). */
-  requestsSent = 0;
 
   constructor(private readonly opts: TinkerHttpOptions) {
     this.url = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
@@ -151,7 +149,6 @@ export class TinkerHttp {
   }
 
   private send(path: string, body: unknown): Promise<RawResponse> {
-    this.requestsSent++;
     const target = new URL(path, this.url);
     const payload = Buffer.from(JSON.stringify(body));
     const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': payload.length };

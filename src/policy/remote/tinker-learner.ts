@@ -205,11 +205,6 @@ export class TinkerLearner implements Learner, RolloutPolicy {
     private readonly warn: (line: string) => void,
   ) {}
 
-  /** HTTP requests sent so far, retries included. */
-  get requestsSent(): number {
-    return this.http.requestsSent;
-  }
-
   async logprobs(batch: readonly ScoredSequence[]): Promise<Float32Array[]> {
     this.check(batch);
     if (batch.length === 0) return [];

@@ -1,107 +1,132 @@
 /**
- * Keys and values of every layer for sampling, [B, H, capacity, dh] per layer in the wasm backend's memory,
- * growing by one column per decoding step (no tensor concatenation), with single-query attention on the SIMD
- * kernel `attendRow` (simd.wat).
- *
- * Rows are right-padded prompts: row b's prompt fills columns [0, promptLens[b]) of the P prefill columns, and
- * its generated tokens fill the shared columns P, P+1, ...; columns [promptLens[b], P) are masked for row b.
- * Call `dispose()` when done: the buffers live outside the garbage-collected heap.
+ * Keys and values for sampling, one `RowKv` per sequence: [H, capacity, dh] per layer in the wasm backend's
+ * memory, column c holding position c. A row outlives a `sample` call when it belongs to a session (prefix reuse:
+ * the engine keeps it, and the session's next prompt reads only the tokens past what the row holds).
+ * `attendTokens` writes new tokens' keys and values and runs single-query attention for each of them on the SIMD
+ * kernel `attendRow` (simd.wat), over its own row's columns up to its position: the prefill (many tokens per row)
+ * and a decoding step (one token per row) are the same call, on packed rows without padding.
+ * Call `dispose()` on rows that are done: the buffers live outside the garbage-collected heap.
  */
 import type { tf } from './backend.js';
 import { allocScratch, allocTensor, heapF32, offsetOf, withScratch } from './heap.js';
 import { simdKernels } from './simd.js';
 
-export class KvCache {
-  private readonly k: Array<{ at: number; free(): void }> = [];
-  private readonly v: Array<{ at: number; free(): void }> = [];
-  private readonly dh: number;
-  /** Filled columns. */
-  private len = 0;
+type Buffer = { at: number; free(): void };
+
+export class RowKv {
+  private k: Buffer[] = [];
+  private v: Buffer[] = [];
+  private capacity = 0;
+  /** The tokens whose keys and values fill columns [0, tokens.length). */
+  tokens: number[] = [];
 
   constructor(
-    private readonly B: number,
     private readonly H: number,
-    private readonly d: number,
-    nLayers: number,
-    private readonly capacity: number,
-    private readonly promptLens: readonly number[],
-    private readonly P: number,
-  ) {
-    this.dh = d / H;
-    const size = B * H * capacity * this.dh;
+    private readonly dh: number,
+    private readonly nLayers: number,
+  ) {}
+
+  /** Bytes of backend memory held. */
+  get bytes(): number {
+    return 2 * this.nLayers * this.H * this.capacity * this.dh * 4;
+  }
+
+  /** Makes room for `columns` columns, keeping the filled ones. */
+  reserve(columns: number): void {
+    if (columns <= this.capacity) return;
+    const { H, dh } = this;
+    const filled = this.tokens.length;
+    const k: Buffer[] = [];
+    const v: Buffer[] = [];
     try {
-      for (let i = 0; i < nLayers; i++) {
-        this.k.push(allocScratch(size));
-        this.v.push(allocScratch(size));
+      for (let i = 0; i < this.nLayers; i++) {
+        k.push(allocScratch(H * columns * dh));
+        v.push(allocScratch(H * columns * dh));
       }
     } catch (e) {
-      this.dispose();
+      for (const b of [...k, ...v]) b.free();
       throw e;
     }
-  }
-
-  /** Copies keys and values of `cols` consecutive columns from qkv rows [B·cols, 3d] into columns len, len+1, .... */
-  private store(layer: number, qkv: tf.Tensor, cols: number): void {
-    const { B, H, d, dh, capacity } = this;
     const mem = heapF32();
-    const src0 = offsetOf(qkv) / 4;
-    const k = this.k[layer]!.at / 4;
-    const v = this.v[layer]!.at / 4;
-    for (let b = 0; b < B; b++) {
-      for (let c = 0; c < cols; c++) {
-        const src = src0 + (b * cols + c) * 3 * d;
+    for (let i = 0; i < this.nLayers; i++) {
+      for (const [from, to] of [
+        [this.k[i], k[i]!],
+        [this.v[i], v[i]!],
+      ] as const) {
+        if (from === undefined) continue;
         for (let h = 0; h < H; h++) {
-          const dst = ((b * H + h) * capacity + this.len + c) * dh;
-          mem.copyWithin(k + dst, src + d + h * dh, src + d + (h + 1) * dh);
-          mem.copyWithin(v + dst, src + 2 * d + h * dh, src + 2 * d + (h + 1) * dh);
+          const src = from.at / 4 + h * this.capacity * dh;
+          mem.copyWithin(to.at / 4 + h * columns * dh, src, src + filled * dh);
         }
       }
     }
+    this.free();
+    this.k = k;
+    this.v = v;
+    this.capacity = columns;
   }
 
-  /** Prefill: keys and values of the P prompt columns of one layer, from its qkv [B·P, 3d]. */
-  prefill(layer: number, qkv: tf.Tensor): void {
-    this.store(layer, qkv, this.P);
+  /** Byte offset of head h's key (or value) rows in a layer. */
+  keysAt(layer: number, h: number): number {
+    return this.k[layer]!.at + 4 * h * this.capacity * this.dh;
   }
 
-  /** Marks the prefill columns filled. */
-  endPrefill(): void {
-    this.len = this.P;
+  valuesAt(layer: number, h: number): number {
+    return this.v[layer]!.at + 4 * h * this.capacity * this.dh;
   }
 
-  /**
-   * One decoding step of one layer: appends this step's keys and values (from qkv [B, 3d]) and returns the
-   * attention output [B, d] of each row's query over its visible columns (its prompt and the generated ones).
-   */
-  attend(layer: number, qkv: tf.Tensor): tf.Tensor {
-    const { B, H, d, dh, capacity, P } = this;
-    if (this.len >= capacity) throw new Error('KV cache is full');
-    this.store(layer, qkv, 1);
-    const L = this.len + 1;
-    const out = allocTensor([B, d]);
-    const kernels = simdKernels();
-    const scale = 1 / Math.sqrt(dh);
-    withScratch(L, (s) => {
-      const q0 = offsetOf(qkv);
-      const o0 = offsetOf(out);
-      for (let b = 0; b < B; b++) {
-        for (let h = 0; h < H; h++) {
-          const block = (b * H + h) * capacity * dh * 4;
-          kernels.attendRow(q0 + (b * 3 * d + h * dh) * 4, this.k[layer]!.at + block, this.v[layer]!.at + block, o0 + (b * d + h * dh) * 4, dh, this.promptLens[b]!, P, L, scale, s);
-        }
-      }
-    });
-    return out;
+  get columns(): number {
+    return this.capacity;
   }
 
-  /** Marks this step's column filled (after every layer attended). */
-  advance(): void {
-    this.len += 1;
+  private free(): void {
+    for (const b of [...this.k, ...this.v]) b.free();
+    this.k = [];
+    this.v = [];
   }
 
   dispose(): void {
-    for (const buf of [...this.k, ...this.v]) buf.free();
-    this.k.length = 0;
-    this.v.length = 0;
+    this.free();
+    this.capacity = 0;
+    this.tokens = [];
   }
+}
+
+/**
+ * One layer for N new tokens: token j belongs to rows[rowOf[j]] at position positions[j] (its row must have room
+ * for it). Writes the tokens' keys and values (from qkv [N, 3d]) into their rows, then returns the attention output
+ * [N, d] of each token's query over its row's columns [0, position].
+ */
+export function attendTokens(layer: number, qkv: tf.Tensor, rows: readonly RowKv[], rowOf: Int32Array, positions: Int32Array, H: number): tf.Tensor {
+  const N = rowOf.length;
+  const d = qkv.shape[1]! / 3;
+  const dh = d / H;
+  const out = allocTensor([N, d]);
+  let span = 0;
+  for (const p of positions) span = Math.max(span, p + 1);
+  const kernels = simdKernels();
+  const scale = 1 / Math.sqrt(dh);
+  withScratch(span + 4, (s) => {
+    const mem = heapF32();
+    const q0 = offsetOf(qkv);
+    const src0 = q0 / 4;
+    for (let j = 0; j < N; j++) {
+      const row = rows[rowOf[j]!]!;
+      const col = positions[j]! * dh;
+      for (let h = 0; h < H; h++) {
+        const src = src0 + j * 3 * d + h * dh;
+        mem.copyWithin(row.keysAt(layer, h) / 4 + col, src + d, src + d + dh);
+        mem.copyWithin(row.valuesAt(layer, h) / 4 + col, src + 2 * d, src + 2 * d + dh);
+      }
+    }
+    const o0 = offsetOf(out);
+    for (let j = 0; j < N; j++) {
+      const row = rows[rowOf[j]!]!;
+      const L = positions[j]! + 1;
+      for (let h = 0; h < H; h++) {
+        kernels.attendRow(q0 + (j * 3 * d + h * dh) * 4, row.keysAt(layer, h), row.valuesAt(layer, h), o0 + (j * d + h * dh) * 4, dh, L, scale, s);
+      }
+    }
+  });
+  return out;
 }

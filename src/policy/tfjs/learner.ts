@@ -15,9 +15,10 @@ import { readCheckpoint, writeCheckpoint } from '../checkpoint.js';
 import type { Learner, ModelConfig, OptimStepOptions, OptimStepResult, SampleOutput, SampleParams, ScoredSequence } from '../learner.js';
 import { initWeights, parseModelConfig } from '../weights.js';
 import { initWasmBackend } from './backend.js';
-import { TfjsEngine } from './engine.js';
+import { TfjsEngine, type SampleReply } from './engine.js';
 import { flatLayout, fromFlat, toFlat, type FlatLayout } from './layout.js';
-import type { EngineReply, EngineRequest, WorkerInit } from './protocol.js';
+import { HANDOFF, type EngineReply, type EngineRequest, type EngineResult, type WorkerInit } from './protocol.js';
+import { sessionIds, type PrefixReuseStats } from '../sessions.js';
 
 export interface TfjsLearnerOptions {
   config: ModelConfig;
@@ -25,9 +26,15 @@ export interface TfjsLearnerOptions {
   seed: number;
   /** Threads to compute on: this one plus threads − 1 workers. Default: the machine's cores, at most 8. */
   threads?: number;
+  /**
+   * Bytes of session KV caches kept between `sample` calls (prefix reuse), split evenly over the threads' engines;
+   * beyond it each engine drops its least recently used sessions. Default 256 MiB (2 · nLayers · dModel · 4 bytes
+   * per cached token and capacity column).
+   */
+  sessionCacheBytes?: number;
 }
 
-type Result = Float32Array[] | SampleOutput[];
+type Result = EngineResult;
 
 /** An engine in a worker thread. */
 class WorkerEngine {
@@ -102,8 +109,11 @@ export class TfjsLearner implements Learner {
   private readonly expAvgSq: Float32Array;
   private readonly summed: Float32Array;
   private step = 0;
-  /** Bumped whenever the weights change, so engines know to re-upload them. */
+  /** Bumped whenever the weights change, so engines know to re-upload them (and drop session caches). */
   private version = 0;
+  /** The engine (0: local, i: workers[i − 1]) that holds each session's cache, under the current weights. */
+  private readonly sessionEngine = new Map<string, number>();
+  readonly prefixReuse: PrefixReuseStats = { promptTokens: 0, reusedTokens: 0 };
 
   private constructor(
     readonly config: ModelConfig,
@@ -125,14 +135,17 @@ export class TfjsLearner implements Learner {
     const threads = opts.threads ?? Math.min(availableParallelism(), 8);
     if (!Number.isInteger(threads) || threads < 1) throw new UserError(`tfjs learner: threads must be an integer >= 1, got ${threads}`);
     if (!Number.isInteger(opts.seed) || opts.seed < 0 || opts.seed > 0xffffffff) throw new UserError(`tfjs learner: seed must be an integer in [0, 2^32), got ${opts.seed}`);
+    const cacheBytes = opts.sessionCacheBytes ?? 256 * 2 ** 20;
+    if (!Number.isSafeInteger(cacheBytes) || cacheBytes < 0) throw new UserError(`tfjs learner: sessionCacheBytes must be an integer >= 0, got ${cacheBytes}`);
+    const sessionBudget = Math.floor(cacheBytes / threads);
     const layout = flatLayout(config);
     const bytes = layout.total * Float32Array.BYTES_PER_ELEMENT;
     const weightsBuf = new SharedArrayBuffer(bytes);
     const weights = toFlat(layout, initWeights(config, new Rng(opts.seed)), new Float32Array(weightsBuf));
     await initWasmBackend();
-    const local = new TfjsEngine(config, weights, new Float32Array(layout.total));
+    const local = new TfjsEngine(config, weights, new Float32Array(layout.total), sessionBudget);
     const workers = await Promise.all(
-      Array.from({ length: threads - 1 }, () => WorkerEngine.start({ config, weights: weightsBuf, grads: new SharedArrayBuffer(bytes) })),
+      Array.from({ length: threads - 1 }, () => WorkerEngine.start({ config, weights: weightsBuf, grads: new SharedArrayBuffer(bytes), sessionBudget })),
     );
     return new TfjsLearner(config, local, workers, weights);
   }
@@ -199,6 +212,88 @@ export class TfjsLearner implements Learner {
     );
   }
 
+  /**
+   * One forward pass per call: every engine runs the forward of its shard, the log-probs of all shards go to
+   * `gradOf` on this thread, and each engine back-propagates its part of the result through the graph it kept.
+   * The hand-off happens inside one synchronous gradient call per engine (HANDOFF in protocol.ts). An engine keeps
+   * every chunk's activations until its backward pass, so when a shard has more than ONE_PASS_MAX_TOKENS padded
+   * tokens this falls back to logprobs + forwardBackward (two forward passes, bounded memory).
+   */
+  async forwardBackwardFn(batch: readonly ScoredSequence[], gradOf: (logp: Float32Array[]) => Float32Array[] | null): Promise<Float32Array[]> {
+    this.checkSequences(batch);
+    const ranges = splitBySize(
+      batch.map((s) => s.tokens.length),
+      this.threads,
+    );
+    const padded = ranges.map(([a, b]) => paddedTokens(batch.slice(a, b)));
+    if (ranges.length === 0 || padded.some((n) => n > ONE_PASS_MAX_TOKENS)) {
+      const logp = await this.logprobs(batch);
+      const g = gradOf(logp.map((a) => a.slice()));
+      if (g !== null) await this.forwardBackward(batch, g);
+      return logp;
+    }
+    await initWasmBackend();
+    const version = this.version;
+    const scored = (a: number, b: number) => batch.slice(a, b).reduce((n, s) => n + s.tokens.length - s.responseStart, 0);
+    const remote = ranges.slice(1);
+    const sync = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, remote.length)));
+    const logpBufs = remote.map(([a, b]) => new SharedArrayBuffer(4 * scored(a, b)));
+    const dyBufs = remote.map(([a, b]) => new SharedArrayBuffer(4 * scored(a, b)));
+    const replies = remote.map(([a, b], k) =>
+      this.workers[k]!.call({ op: 'forwardBackwardFn', batch: batch.slice(a, b).map(ownSequence), version, sync: sync.buffer as SharedArrayBuffer, slot: k, logp: logpBufs[k]!, dLdLogp: dyBufs[k]! }),
+    );
+    let released = false;
+    const release = (state: number) => {
+      released = true;
+      remote.forEach((_, k) => {
+        Atomics.store(sync, k, state);
+        Atomics.notify(sync, k);
+      });
+    };
+    const [a0, b0] = ranges[0]!;
+    const exchange = (mine: Float32Array): Float32Array | null => {
+      const all = splitScored(batch.slice(a0, b0), mine);
+      remote.forEach(([a, b], k) => {
+        let st: number;
+        while ((st = Atomics.load(sync, k)) === HANDOFF.pending) Atomics.wait(sync, k, HANDOFF.pending);
+        if (st === HANDOFF.failed) {
+          release(HANDOFF.skip);
+          throw new Error('tfjs worker failed during its forward pass');
+        }
+        all.push(...splitScored(batch.slice(a, b), new Float32Array(logpBufs[k]!).slice()));
+      });
+      let g: Float32Array[] | null;
+      try {
+        g = gradOf(all.map((x) => x.slice()));
+        if (g !== null) {
+          if (g.length !== batch.length) throw new UserError(`forwardBackwardFn: ${g.length} gradient arrays for ${batch.length} sequences`);
+          g.forEach((x, i) => {
+            if (x.length !== all[i]!.length) throw new UserError(`forwardBackwardFn: sequence ${i} scores ${all[i]!.length} tokens but its ∂L/∂logp has ${x.length}`);
+          });
+        }
+      } catch (e) {
+        release(HANDOFF.skip);
+        throw e;
+      }
+      if (g === null) {
+        release(HANDOFF.skip);
+        return null;
+      }
+      remote.forEach(([a, b], k) => new Float32Array(dyBufs[k]!).set(concatF32(g.slice(a, b))));
+      release(HANDOFF.gradient);
+      return concatF32(g.slice(a0, b0));
+    };
+    let mine: Float32Array[];
+    try {
+      mine = this.local.forwardBackwardFn(batch.slice(a0, b0), version, exchange);
+    } catch (e) {
+      if (!released) release(HANDOFF.skip);
+      await Promise.allSettled(replies);
+      throw e;
+    }
+    return [...mine, ...((await Promise.all(replies)) as Float32Array[][]).flat()];
+  }
+
   private gradBuffers(): Float32Array[] {
     return [this.local.grads, ...this.workers.map((w) => w.grads)];
   }
@@ -221,11 +316,11 @@ export class TfjsLearner implements Learner {
       const at = (a: Float32Array) => a.subarray(seg.offset, seg.offset + seg.size);
       adamwUpdate(at(this.weights), at(g), at(this.expAvg), at(this.expAvgSq), this.step, h, seg.spec.kind === 'matrix');
     }
-    this.version += 1;
+    this.weightsChanged();
     return { gradNorm, skipped: false };
   }
 
-  async sample(prompts: readonly Int32Array[], params: SampleParams): Promise<SampleOutput[]> {
+  async sample(prompts: readonly Int32Array[], params: SampleParams, sessions?: readonly (string | undefined)[]): Promise<SampleOutput[]> {
     const { vocabSize: V, contextLength: C } = this.config;
     if (!Number.isInteger(params.maxTokens) || params.maxTokens < 1) throw new UserError(`sample: maxTokens must be an integer >= 1, got ${params.maxTokens}`);
     const temperature = params.temperature ?? 1;
@@ -238,12 +333,63 @@ export class TfjsLearner implements Learner {
       if (p.length < 1 || p.length >= C) throw new UserError(`sample: prompt ${i} has ${p.length} tokens; it needs 1 to ${C - 1} (context length ${C})`);
       checkTokens(p, V, `sample: prompt ${i}`);
     });
+    const ids = sessionIds(prompts.length, sessions);
     await initWasmBackend();
     const version = this.version;
-    return this.sharded(prompts.map((p) => p.length + params.maxTokens), (engine, [a, b]) =>
-      engine === 'local'
-        ? this.local.sample(prompts.slice(a, b), params, a, version)
-        : (engine.call({ op: 'sample', prompts: prompts.slice(a, b).map(own), params, firstIndex: a, version }) as Promise<SampleOutput[]>),
+    // A session's prompts go to the engine that holds its cache; the others to the least loaded engine, by tokens.
+    const load = new Array<number>(this.threads).fill(0);
+    const engineOf = prompts.map((p, i) => {
+      const e = ids?.[i] ? this.sessionEngine.get(ids[i]!) : undefined;
+      if (e !== undefined) load[e] += p.length + params.maxTokens;
+      return e;
+    });
+    prompts.forEach((p, i) => {
+      if (engineOf[i] !== undefined) return;
+      const e = load.indexOf(Math.min(...load));
+      engineOf[i] = e;
+      load[e] += p.length + params.maxTokens;
+      if (ids?.[i]) this.sessionEngine.set(ids[i]!, e);
+    });
+    const run = (e: number): Promise<{ at: number[]; reply: SampleReply }> => {
+      const at = prompts.flatMap((_, i) => (engineOf[i] === e ? [i] : []));
+      const mine = at.map((i) => prompts[i]!);
+      const keys = ids === undefined ? undefined : at.map((i) => ids[i]!);
+      if (at.length === 0) return Promise.resolve({ at, reply: { outputs: [], reused: [] } });
+      if (e === 0) return Promise.resolve().then(() => ({ at, reply: this.local.sample(mine, params, at, keys, version) }));
+      return this.workers[e - 1]!.call({ op: 'sample', prompts: mine.map(own), params, indices: at, sessions: keys, version }).then((r) => ({ at, reply: r as SampleReply }));
+    };
+    // Workers first, so they compute while this thread runs the local engine.
+    const remote = this.workers.map((_, w) => run(w + 1));
+    let parts: Array<{ at: number[]; reply: SampleReply }>;
+    try {
+      parts = [await run(0)];
+    } catch (e) {
+      await Promise.allSettled(remote);
+      throw e;
+    }
+    parts.push(...(await Promise.all(remote)));
+    const out = new Array<SampleOutput>(prompts.length);
+    for (const { at, reply } of parts) {
+      at.forEach((i, k) => {
+        out[i] = reply.outputs[k]!;
+        this.prefixReuse.promptTokens += prompts[i]!.length;
+        this.prefixReuse.reusedTokens += reply.reused[k]!;
+      });
+    }
+    return out;
+  }
+
+  /** Frees the sessions' KV caches (unknown keys are ignored). */
+  async endSessions(sessions: readonly string[]): Promise<void> {
+    const byEngine = new Map<number, string[]>();
+    for (const key of sessions) {
+      const e = this.sessionEngine.get(key);
+      if (e === undefined) continue;
+      this.sessionEngine.delete(key);
+      byEngine.set(e, [...(byEngine.get(e) ?? []), key]);
+    }
+    await Promise.all(
+      [...byEngine].map(([e, keys]) => (e === 0 ? this.local.endSessions(keys) : this.workers[e - 1]!.call({ op: 'endSessions', keys }))),
     );
   }
 
@@ -265,7 +411,13 @@ export class TfjsLearner implements Learner {
     toFlat(this.layout, ckpt.optimizer.expAvgSq, this.expAvgSq);
     this.step = ckpt.optimizer.step;
     for (const b of this.gradBuffers()) b.fill(0);
+    this.weightsChanged();
+  }
+
+  /** Engines re-upload the weights and drop their session caches at their next call. */
+  private weightsChanged(): void {
     this.version += 1;
+    this.sessionEngine.clear();
   }
 
   async dispose(): Promise<void> {
@@ -284,6 +436,32 @@ function own<A extends Int32Array | Float32Array>(a: A): A {
 
 function ownSequence(s: ScoredSequence): ScoredSequence {
   return { tokens: own(s.tokens), responseStart: s.responseStart };
+}
+
+/**
+ * forwardBackwardFn keeps a shard's activations for all its chunks until the backward pass: up to this many
+ * padded tokens per engine (twice the chunk bound of logprobs/forwardBackward) it runs one forward pass.
+ */
+const ONE_PASS_MAX_TOKENS = 16384;
+
+/** An upper bound of a shard's padded tokens, however the engine chunks it: sequences × the longest one. */
+function paddedTokens(batch: readonly ScoredSequence[]): number {
+  return batch.reduce((m, s) => Math.max(m, s.tokens.length), 0) * batch.length;
+}
+
+function splitScored(batch: readonly ScoredSequence[], values: Float32Array): Float32Array[] {
+  let k = 0;
+  return batch.map((s) => values.slice(k, (k += s.tokens.length - s.responseStart)));
+}
+
+function concatF32(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }
 
 function checkTokens(tokens: Int32Array, V: number, what: string): void {

@@ -6,7 +6,7 @@
 import type { ModelConfig } from '../learner.js';
 import { tf } from './backend.js';
 import type { FlatLayout } from './layout.js';
-import type { KvCache } from './kv-cache.js';
+import { attendTokens, type RowKv } from './kv-cache.js';
 import { causalAttention, gatherRows, gelu, layerNorm, linear as linearOp, matmul, targetLogprobs, transpose } from './ops.js';
 
 type Tensor = tf.Tensor;
@@ -39,17 +39,15 @@ function mlp(p: ParamView, i: number, x: Tensor): Tensor {
 
 /**
  * Hidden states after ln_f, [B·T, d], for right-padded token rows [B, T] (padding only affects padded rows'
- * own later positions, as attention is causal). With `qkvOut`, each layer's qkv [B·T, 3d] is pushed there (the
- * sampler's KV cache takes its keys and values).
+ * own later positions, as attention is causal).
  */
-export function transformer(config: ModelConfig, p: ParamView, tokens: Int32Array, B: number, T: number, qkvOut?: Tensor[]): Tensor {
+export function transformer(config: ModelConfig, p: ParamView, tokens: Int32Array, B: number, T: number): Tensor {
   const { nLayers, nHeads: H, dModel: d } = config;
   const pos = tf.slice(p.get('wpe.weight'), [0, 0], [T, d]);
   let x: Tensor = tf.reshape(tf.add(tf.reshape(gatherRows(p.get('wte.weight'), tokens), [B, T, d]), pos), [B * T, d]);
   for (let i = 0; i < nLayers; i++) {
     const h = layerNorm(x, p.get(`h.${i}.ln_1.weight`), p.get(`h.${i}.ln_1.bias`));
     const qkv = linear(p, `h.${i}.attn.c_attn`, h);
-    qkvOut?.push(qkv);
     x = tf.add(x, linear(p, `h.${i}.attn.c_proj`, causalAttention(qkv, B, T, H)));
     x = tf.add(x, mlp(p, i, layerNorm(x, p.get(`h.${i}.ln_2.weight`), p.get(`h.${i}.ln_2.bias`))));
   }
@@ -67,18 +65,20 @@ export function outputLogits(p: ParamView, hidden: Tensor): tf.Tensor2D {
 }
 
 /**
- * One decoding step for B rows: `tokens[b]` at position `positions[b]`, attending through `cache` (which this
- * step extends by one column per layer). Returns logits [B, V].
+ * Runs new tokens through the model against sampling KV caches: token j is `tokens[j]` of `rows[rowOf[j]]` at
+ * position `positions[j]` (a row's tokens consecutive, in order). Their keys and values go into the rows. Returns
+ * the logits after the tokens `last` (indices into the N tokens), [last.length, V]: only where a token is sampled.
+ * The prefill (a chunk of prompts) and a decoding step (one token per row) are both this call.
  */
-export function decodeStep(config: ModelConfig, p: ParamView, cache: KvCache, tokens: Int32Array, positions: Int32Array): tf.Tensor2D {
-  const { nLayers } = config;
-  let x: Tensor = tf.add(tf.gather(p.get('wte.weight'), tf.tensor1d(tokens, 'int32')), tf.gather(p.get('wpe.weight'), tf.tensor1d(positions, 'int32')));
+export function extendStep(config: ModelConfig, p: ParamView, rows: readonly RowKv[], tokens: Int32Array, positions: Int32Array, rowOf: Int32Array, last: Int32Array): tf.Tensor2D {
+  const { nLayers, nHeads: H } = config;
+  let x: Tensor = tf.add(gatherRows(p.get('wte.weight'), tokens), gatherRows(p.get('wpe.weight'), positions));
   for (let i = 0; i < nLayers; i++) {
     const h = layerNorm(x, p.get(`h.${i}.ln_1.weight`), p.get(`h.${i}.ln_1.bias`));
     const qkv = linear(p, `h.${i}.attn.c_attn`, h);
-    x = tf.add(x, linear(p, `h.${i}.attn.c_proj`, cache.attend(i, qkv)));
+    x = tf.add(x, linear(p, `h.${i}.attn.c_proj`, attendTokens(i, qkv, rows, rowOf, positions, H)));
     x = tf.add(x, mlp(p, i, layerNorm(x, p.get(`h.${i}.ln_2.weight`), p.get(`h.${i}.ln_2.bias`))));
   }
-  cache.advance();
-  return outputLogits(p, layerNorm(x, p.get('ln_f.weight'), p.get('ln_f.bias')));
+  const at = last.length === tokens.length ? x : gatherRows(x, last);
+  return outputLogits(p, layerNorm(at, p.get('ln_f.weight'), p.get('ln_f.bias')));
 }

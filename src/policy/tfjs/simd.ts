@@ -28,7 +28,7 @@ export interface SimdKernels {
   rowLogSumExp(l: number, rows: number, V: number, stats: number): void;
   scaledSoftmax(l: number, out: number, rows: number, V: number, lse: number, coef: number): void;
   transpose(src: number, dst: number, R: number, C: number): void;
-  attendRow(q: number, k: number, v: number, out: number, dh: number, a1: number, b0: number, b1: number, scale: number, s: number): void;
+  attendRow(q: number, k: number, v: number, out: number, dh: number, L: number, scale: number, s: number): void;
 }
 
 let instance: { memory: WasmMemoryLike; kernels: SimdKernels } | null = null;

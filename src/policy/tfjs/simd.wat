@@ -527,17 +527,17 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $eLoop))))
 
-  ;; Single-query attention for sampling with a KV cache: one row's query q (dh floats) against the key and value
-  ;; rows c (at k + c·dh, v + c·dh) for c in [0, a1) and [b0, b1) (its prompt, then the generated columns; the
-  ;; columns between are another row's prompt padding). out = softmax(scale · q·kᵀ) · v; s is scratch for b1 floats.
+;; Single-query attention for sampling with a KV cache: one query q (dh floats) against the key and value rows
+  ;; c in [0, L) (at k + c·dh, v + c·dh): out = softmax(scale · q·kᵀ) · v. s is scratch for L + 3 floats. The
+  ;; exponentials are taken four columns at a time (lanes past L are zeroed).
   (func (export "attendRow") (param $q i32) (param $k i32) (param $v i32) (param $out i32) (param $dh i32)
-        (param $a1 i32) (param $b0 i32) (param $b1 i32) (param $scale f32) (param $s i32)
-    (local $c i32) (local $j i32) (local $rowLen i32) (local $kc i32) (local $acc v128) (local $m f32) (local $x f32) (local $z f32) (local $ev v128)
+        (param $L i32) (param $scale f32) (param $s i32)
+    (local $c i32) (local $j i32) (local $rowLen i32) (local $kc i32) (local $acc v128) (local $m f32) (local $x f32)
+    (local $zv v128) (local $ev v128)
     (local.set $rowLen (i32.shl (local.get $dh) (i32.const 2)))
     (local.set $m (f32.const -inf))
     (block $d1 (loop $l1
-      (if (i32.eq (local.get $c) (local.get $a1)) (then (local.set $c (local.get $b0))))
-      (br_if $d1 (i32.ge_s (local.get $c) (local.get $b1)))
+      (br_if $d1 (i32.ge_s (local.get $c) (local.get $L)))
       (local.set $kc (i32.add (local.get $k) (i32.mul (local.get $c) (local.get $rowLen))))
       (local.set $acc (v128.const f32x4 0 0 0 0))
       (local.set $j (i32.const 0))
@@ -552,6 +552,16 @@
       (local.set $m (f32.max (local.get $m) (local.get $x)))
       (local.set $c (i32.add (local.get $c) (i32.const 1)))
       (br $l1)))
+    (local.set $c (i32.const 0))
+    (block $de (loop $le
+      (br_if $de (i32.ge_s (local.get $c) (local.get $L)))
+      (local.set $ev (v128.and
+        (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $s) (i32.shl (local.get $c) (i32.const 2)))) (f32x4.splat (local.get $m))))
+        (i32x4.lt_s (i32x4.add (i32x4.splat (local.get $c)) (v128.const i32x4 0 1 2 3)) (i32x4.splat (local.get $L)))))
+      (v128.store (i32.add (local.get $s) (i32.shl (local.get $c) (i32.const 2))) (local.get $ev))
+      (local.set $zv (f32x4.add (local.get $zv) (local.get $ev)))
+      (local.set $c (i32.add (local.get $c) (i32.const 4)))
+      (br $le)))
     (local.set $j (i32.const 0))
     (block $dz (loop $lz
       (br_if $dz (i32.ge_s (local.get $j) (local.get $rowLen)))
@@ -560,10 +570,8 @@
       (br $lz)))
     (local.set $c (i32.const 0))
     (block $d2 (loop $l2
-      (if (i32.eq (local.get $c) (local.get $a1)) (then (local.set $c (local.get $b0))))
-      (br_if $d2 (i32.ge_s (local.get $c) (local.get $b1)))
-      (local.set $ev (call $exp4 (f32x4.splat (f32.sub (f32.load (i32.add (local.get $s) (i32.shl (local.get $c) (i32.const 2)))) (local.get $m)))))
-      (local.set $z (f32.add (local.get $z) (f32x4.extract_lane 0 (local.get $ev))))
+      (br_if $d2 (i32.ge_s (local.get $c) (local.get $L)))
+      (local.set $ev (f32x4.splat (f32.load (i32.add (local.get $s) (i32.shl (local.get $c) (i32.const 2))))))
       (local.set $kc (i32.add (local.get $v) (i32.mul (local.get $c) (local.get $rowLen))))
       (local.set $j (i32.const 0))
       (block $dj2 (loop $lj2
@@ -575,7 +583,7 @@
         (br $lj2)))
       (local.set $c (i32.add (local.get $c) (i32.const 1)))
       (br $l2)))
-    (local.set $ev (f32x4.splat (f32.div (f32.const 1) (local.get $z))))
+    (local.set $ev (f32x4.splat (f32.div (f32.const 1) (call $hsum (local.get $zv)))))
     (local.set $j (i32.const 0))
     (block $dn (loop $ln
       (br_if $dn (i32.ge_s (local.get $j) (local.get $rowLen)))

@@ -16,12 +16,28 @@ export const SEED = 7;
 export const BASE = 'seeupo-test-tiny';
 export const OPTIM = { lr: 0.05 };
 
-export function localLearner(): Promise<Learner> {
-  return createLocalLearner({ config, seed: SEED, threads: 1 });
+/**
+ * Everything a test opens (servers, learners, temporary directories) is also registered here, and each test file
+ * runs `afterEach(cleanup)`: a test that fails before its own `finally` still closes its servers, so the file ends
+ * instead of hanging on an open socket. Closing twice is harmless.
+ */
+const opened: Array<() => Promise<unknown>> = [];
+
+function track<T>(value: T, close: (v: T) => Promise<unknown>): T {
+  opened.push(() => close(value));
+  return value;
+}
+
+export async function cleanup(): Promise<void> {
+  for (const close of opened.splice(0).reverse()) await close().catch(() => {});
+}
+
+export async function localLearner(): Promise<Learner> {
+  return track(await createLocalLearner({ config, seed: SEED, threads: 1 }), (l) => l.dispose());
 }
 
 export async function tempDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'seeupo-tinker-'));
+  return track(await mkdtemp(join(tmpdir(), 'seeupo-tinker-')), removeDir);
 }
 
 export async function removeDir(dir: string): Promise<void> {
@@ -29,15 +45,16 @@ export async function removeDir(dir: string): Promise<void> {
 }
 
 export async function serve(checkpointDir: string, over: Partial<TinkerServerOptions> = {}, port = 0): Promise<TinkerServer> {
-  return startTinkerServer(
+  const server = await startTinkerServer(
     { createLearner: localLearner, baseModel: BASE, checkpointDir, normalisation: 'sum', longPollMs: 200, sessionTimeoutMs: 0, ...over },
     '127.0.0.1',
     port,
   );
+  return track(server, (s) => s.close());
 }
 
-export function client(server: TinkerServer, over: Partial<TinkerLearnerOptions> = {}): Promise<TinkerLearner> {
-  return createTinkerLearner({
+export async function client(server: TinkerServer, over: Partial<TinkerLearnerOptions> = {}): Promise<TinkerLearner> {
+  const learner = await createTinkerLearner({
     baseUrl: server.url,
     baseModel: BASE,
     loraRank: 4,
@@ -46,6 +63,7 @@ export function client(server: TinkerServer, over: Partial<TinkerLearnerOptions>
     retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20 },
     ...over,
   });
+  return track(learner, (l) => l.dispose());
 }
 
 /**

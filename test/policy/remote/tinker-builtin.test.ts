@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { aggregationCoefficients } from '../../../src/algos/aggregation.js';
@@ -7,7 +7,9 @@ import { resolveAlgorithm } from '../../../src/algos/registry.js';
 import type { TokenData } from '../../../src/algos/token-data.js';
 import { builtinLossFor, type BuiltinLoss } from '../../../src/policy/remote/builtin-loss.js';
 import type { TinkerLearner } from '../../../src/policy/remote/tinker-learner.js';
-import { client, OPTIM, probes, removeDir, serve, tempDir } from './helpers.js';
+import { client, OPTIM, probes, removeDir, serve, tempDir, cleanup } from './helpers.js';
+
+afterEach(cleanup);
 
 test('builtinLossFor: ppo for token PPO-clip without dual clip or KL, importance_sampling for one-step REINFORCE, none otherwise', () => {
   assert.deepEqual(builtinLossFor(resolveAlgorithm('grpo')), { lossFn: 'ppo', clipLowThreshold: 0.8, clipHighThreshold: 1.2 });

@@ -1,9 +1,11 @@
-import { test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { client, localLearner, localWeights, probes, removeDir, serve, serverWeights, tempDir, train } from './helpers.js';
+import { client, localLearner, localWeights, probes, removeDir, serve, serverWeights, tempDir, train, cleanup } from './helpers.js';
 import type { LossNormalisation } from '../../../src/policy/remote/tinker-learner.js';
 import type { AppliedCounts } from '../../../src/policy/remote/tinker-server.js';
+
+afterEach(cleanup);
 
 /**
  * The issue's "must show": the same run (seed, fixed trajectories, algorithm) on the local learner itself and

@@ -1,11 +1,13 @@
-import { test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Rng } from '../../../src/core/rng.js';
 import type { RolloutPolicy } from '../../../src/rollout/policy.js';
 import { TinkerHttp } from '../../../src/policy/remote/tinker-http.js';
 import { sequenceInput, toDatum } from '../../../src/policy/remote/tinker-wire.js';
-import { BASE, client, localLearner, removeDir, serve, tempDir, train } from './helpers.js';
+import { BASE, client, localLearner, removeDir, serve, tempDir, train, cleanup } from './helpers.js';
+
+afterEach(cleanup);
 
 test('a datum is pre-shifted: model_input = tokens[:-1] as context and response chunks, targets = tokens[1:], inputs zero before the response', () => {
   const seq = { tokens: Int32Array.from([5, 6, 7, 8, 9]), responseStart: 2 };

@@ -1,0 +1,178 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { parseConfig } from '../core/config.js';
+import { UserError } from '../core/errors.js';
+import { ALGORITHM_NAMES, resolveAlgorithm } from '../algos/registry.js';
+import type { AlgorithmConfig } from '../algos/config.js';
+import { TaskKnobsSchema } from '../envs/tasks/index.js';
+
+const positiveInt = z.number().int().min(1);
+const nonNegativeInt = z.number().int().min(0);
+
+/**
+ * The whole configuration of `seeupo train`: one strict schema (unknown keys and wrong types are errors naming the
+ * key). The defaults are the built-in run: SFT on a small fixed set of demonstrations, then RL with SeeUPO on
+ * unlimited generated tasks from the best SFT checkpoint. docs/training.md explains every field.
+ */
+export const trainConfigSchema = z.strictObject({
+  /** Seeds the initial weights, the tasks' sampling order and every sampling draw. */
+  seed: nonNegativeInt.default(0),
+  algorithm: z
+    .strictObject({
+      /** A name of the core's registry (`seeupo algorithms`). */
+      name: z.enum(ALGORITHM_NAMES as [string, ...string[]]).default('seeupo'),
+      /** Deep-merged onto the named preset and validated by its strict schema. */
+      overrides: z.record(z.string(), z.unknown()).default({}),
+    })
+    .prefault({}),
+  model: z
+    .strictObject({
+      dModel: positiveInt.default(128),
+      nLayers: positiveInt.default(2),
+      nHeads: positiveInt.default(4),
+      contextLength: positiveInt.default(256),
+    })
+    .prefault({}),
+  /** Start from this saved model (e.g. a run's checkpoints/sft-best) instead of random weights (null: random). */
+  init: z.string().min(1).nullable().default(null),
+  /** Local policy back end; `auto` takes the native one where it loads. */
+  backend: z.enum(['auto', 'native', 'tfjs']).default('auto'),
+  /** Compute threads of the learner (the matrices of the default model are small: one thread is fastest). */
+  threads: positiveInt.default(1),
+  /** `compact` (tool names, keys and words as single tokens) for small models trained here; `chatml` spells JSON calls. */
+  renderer: z.enum(['compact', 'chatml']).default('compact'),
+  /** Knobs of the generated tasks (src/envs/tasks). */
+  tasks: TaskKnobsSchema.prefault({}),
+  env: z
+    .strictObject({
+      /** Assistant messages with calls allowed per user question before the episode is cut (BFCL allows 20). */
+      maxStepsPerTurn: positiveInt.default(4),
+      /** An environment call slower than this fails its episode. */
+      timeoutMs: positiveInt.default(10_000),
+    })
+    .prefault({}),
+  rollout: z
+    .strictObject({
+      /** Tasks per RL iteration (B). */
+      tasksPerIteration: positiveInt.default(32),
+      /** Rollouts per task (G), the group of the group-relative baselines. */
+      groupSize: positiveInt.default(8),
+      temperature: z.number().min(0).default(1),
+      topP: z.number().gt(0).max(1).default(1),
+      /** Assistant turns per episode. */
+      maxTurns: positiveInt.default(12),
+      /** Tokens per assistant turn. */
+      maxResponseTokens: positiveInt.default(24),
+      /** Episodes sampled together in one lockstep batch (evaluations play more in successive batches). */
+      maxBatch: positiveInt.default(256),
+    })
+    .prefault({}),
+  /** AdamW for the RL updates (each optimizer step of the algorithm's schedule). */
+  optimizer: z
+    .strictObject({
+      lr: z.number().positive().default(3e-4),
+      beta1: z.number().min(0).lt(1).default(0.9),
+      beta2: z.number().min(0).lt(1).default(0.95),
+      weightDecay: z.number().min(0).default(0),
+      maxGradNorm: z.number().positive().default(1),
+    })
+    .prefault({}),
+  sft: z
+    .strictObject({
+      /** Optimizer steps at most (0 skips SFT). */
+      steps: nonNegativeInt.default(800),
+      /** Demonstration episodes (ground truth of the first N training tasks), the fixed set SFT learns from. */
+      demonstrations: positiveInt.default(200),
+      /** Demonstrations per step. */
+      batchSize: positiveInt.default(16),
+      lr: z.number().positive().default(6e-3),
+      /** Validate (greedy success on validation tasks) every N steps, and keep the best checkpoint. */
+      evalEvery: positiveInt.default(100),
+      /** Stop after this many validations without improvement. */
+      patience: positiveInt.default(3),
+      /** Validation tasks (from the test distribution, disjoint from the evaluation tasks). */
+      validationTasks: positiveInt.default(100),
+      /** Stop SFT after this many seconds of wall time (null: no time budget). Time-budgeted runs do not resume exactly. */
+      maxSeconds: z.number().positive().nullable().default(null),
+      /**
+       * A JSONL file of demonstrations (`{"messages": [...]}` per line, assistant messages with `toolCalls`) to learn
+       * from instead of the generated tasks' ground truth (null: generated).
+       */
+      demonstrationsFile: z.string().min(1).nullable().default(null),
+    })
+    .prefault({}),
+  rl: z
+    .strictObject({
+      iterations: nonNegativeInt.default(40),
+      /** Save a resumable checkpoint every N iterations. */
+      checkpointEvery: positiveInt.default(1),
+    })
+    .prefault({}),
+  eval: z
+    .strictObject({
+      /** Evaluate every N RL iterations (greedy success on `tasks` test and held-out tasks). */
+      every: positiveInt.default(10),
+      tasks: positiveInt.default(100),
+      /** Tasks per split of the evaluations after SFT and at the end. */
+      finalTasks: positiveInt.default(500),
+      /** Samples per task at temperature 1 for pass@k and avg@k in every evaluation but SFT's validations (0: greedy only). */
+      k: nonNegativeInt.default(4),
+    })
+    .prefault({}),
+});
+
+export type TrainConfig = z.output<typeof trainConfigSchema>;
+
+/** The config from a file (YAML or JSON), with `--set key.path=value` overrides applied, validated. */
+export function loadTrainConfig(file: string | undefined, sets: readonly string[] = []): TrainConfig {
+  let raw: unknown = {};
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new UserError(`cannot read config ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    try {
+      raw = parseYaml(text) ?? {};
+    } catch (e) {
+      throw new UserError(`config ${file} is not valid YAML/JSON: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  for (const s of sets) raw = applySet(raw, s);
+  const config = parseConfig(trainConfigSchema, raw, file ?? 'config');
+  resolveTrainAlgorithm(config); // unknown override keys are errors now, not at the first iteration
+  return config;
+}
+
+export function resolveTrainAlgorithm(config: TrainConfig): AlgorithmConfig {
+  return resolveAlgorithm(config.algorithm.name, config.algorithm.overrides);
+}
+
+/** `a.b.c=value`: value is read as YAML (numbers, booleans, lists), so `--set rl.iterations=5` is a number. */
+export function applySet(raw: unknown, assignment: string): unknown {
+  const eq = assignment.indexOf('=');
+  if (eq <= 0) throw new UserError(`--set expects key.path=value, got '${assignment}'`);
+  const path = assignment.slice(0, eq).split('.');
+  if (path.some((p) => p === '')) throw new UserError(`--set: empty key in '${assignment.slice(0, eq)}'`);
+  let value: unknown;
+  try {
+    value = parseYaml(assignment.slice(eq + 1));
+  } catch {
+    value = assignment.slice(eq + 1);
+  }
+  const root: Record<string, unknown> = isObject(raw) ? { ...raw } : {};
+  let node = root;
+  for (const key of path.slice(0, -1)) {
+    const next = isObject(node[key]) ? { ...(node[key] as Record<string, unknown>) } : {};
+    node[key] = next;
+    node = next;
+  }
+  node[path[path.length - 1]!] = value;
+  return root;
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}

@@ -1,0 +1,458 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Rng } from '../core/rng.js';
+import { runIteration, type IterationStats } from '../algos/iteration.js';
+import { BfclEnv } from '../envs/bfcl/env.js';
+import type { BfclEntry } from '../envs/bfcl/data.js';
+import { entryFunctionDocs, openAiTool } from '../envs/bfcl/tools.js';
+import type { Env } from '../envs/env.js';
+import type { Learner, ModelConfig } from '../policy/learner.js';
+import { createLocalLearner } from '../policy/native/select.js';
+import { toolCallHeadTokens } from '../policy/tokenizer/special-tokens.js';
+import { createRenderer, saveRendererSpec, type Renderer, type RendererSpec, type SupervisedExample } from '../render/index.js';
+import { playEpisodes, type Episode, type EpisodeSpec, type RolloutOptions } from '../rollout/episodes.js';
+import { localRolloutPolicy } from '../rollout/local-policy.js';
+import type { RolloutPolicy } from '../rollout/policy.js';
+import { resolveTrainAlgorithm, type TrainConfig } from './config.js';
+import { evaluateSplit, type SplitEvaluation } from './evaluate.js';
+import { LearnerPort } from './learner-port.js';
+import { RunDir } from './run-dir.js';
+import { sftStep } from './sft.js';
+import type { Split, TaskSource, TrainTask } from './task-source.js';
+import { compactVocabulary } from './vocabulary.js';
+import { readDemonstrations } from './demonstrations-file.js';
+import { writeRunReport } from '../report/index.js';
+import { existsSync } from 'node:fs';
+import { loadRendererSpec } from '../render/index.js';
+import { UserError } from '../core/errors.js';
+
+/** The training config, saved beside every model the trainer writes (`seeupo eval` reads the task knobs from it). */
+export const TRAIN_CONFIG_FILE = 'train-config.json';
+
+/** Validation tasks are test-distribution tasks from this index on: disjoint from the evaluation tasks (0, 1, ...). */
+export const VALIDATION_OFFSET = 1_000_000;
+
+/** Where a run stands; saved with every checkpoint, so a resumed run continues exactly. */
+export interface TrainerState {
+  phase: 'sft' | 'rl' | 'done';
+  sftStep: number;
+  bestValidation: number;
+  bestStep: number;
+  evalsWithoutImprovement: number;
+  rlIteration: number;
+  metricsLines: number;
+  wallS: number;
+  cpuS: number;
+  sftResult: { test: number; heldout: number } | null;
+  rlResult: { test: number; heldout: number } | null;
+}
+
+export interface TrainSummary {
+  seed: number;
+  algorithm: string;
+  sft: { test: number; heldout: number } | null;
+  rl: { test: number; heldout: number } | null;
+  wallS: number;
+  cpuS: number;
+  finalCheckpoint: string;
+}
+
+/** What a long run tells the person watching it. */
+export interface TrainProgress {
+  start(phase: 'sft' | 'rl' | 'eval', total: number, done: number): void;
+  update(done: number, info: Record<string, number | string>): void;
+  log(line: string): void;
+  stop(): void;
+}
+
+export interface TrainOptions {
+  config: TrainConfig;
+  out: string;
+  /** Continue the run in `out` from its latest checkpoint. */
+  resume?: boolean;
+  source: TaskSource;
+  progress?: TrainProgress;
+  /** Checked between steps: true saves a checkpoint and returns (Ctrl-C). */
+  shouldStop?: () => boolean;
+  /** Wraps each episode's environment (tests inject failing environments). */
+  wrapEnv?: (env: Env<BfclEntry>) => Env<BfclEntry>;
+}
+
+export interface TrainResult {
+  summary: TrainSummary | null;
+  /** The HTML report written at the end (seeupo report). */
+  report?: string;
+  interrupted: boolean;
+  runDir: string;
+}
+
+const silent: TrainProgress = { start() {}, update() {}, log() {}, stop() {} };
+
+export function rendererSpecFor(config: TrainConfig, source: TaskSource): RendererSpec {
+  if (config.renderer === 'compact') return { kind: 'compact', ...structuredClone(compactVocabulary(source.classes, source.words)) } as RendererSpec;
+  const tools = entryFunctionDocs(source.classes).map((d) => d.name);
+  return { kind: 'chatml', extraSpecialTokens: toolCallHeadTokens(tools) };
+}
+
+/** The model shape of a config: the vocabulary is the renderer's. */
+export function modelConfigFor(config: TrainConfig, renderer: Renderer): ModelConfig {
+  return { vocabSize: renderer.vocabSize, ...config.model };
+}
+
+/** Rollout settings of a config (everything but the temperature and the seed of a particular rollout). */
+export function rolloutOptionsFor(
+  config: TrainConfig,
+  renderer: Renderer,
+  policy: RolloutPolicy,
+  wrapEnv?: (env: Env<BfclEntry>) => Env<BfclEntry>,
+): Omit<RolloutOptions<BfclEntry>, 'temperature' | 'seed'> {
+  const makeEnv = (): Env<BfclEntry> => {
+    const env = new BfclEnv({ maxStepsPerTurn: config.env.maxStepsPerTurn, systemPrompt: null, toolsInSystemPrompt: false });
+    return wrapEnv ? wrapEnv(env) : env;
+  };
+  return {
+    renderer,
+    policy,
+    makeEnv,
+    topP: config.rollout.topP,
+    budgets: { maxTurns: config.rollout.maxTurns, maxResponseTokens: config.rollout.maxResponseTokens, contextLength: config.model.contextLength },
+    envTimeoutMs: config.env.timeoutMs,
+    maxConcurrentEpisodes: config.rollout.maxBatch,
+  };
+}
+
+/** A seed for one labelled use, derived from the run's seed (stateless, so resumed runs draw the same). */
+function seedFor(seed: number, label: string): number {
+  return new Rng(seed).fork(label).int(0x7fffffff);
+}
+
+/**
+ * `seeupo train`: SFT on a fixed set of demonstrations (keeping the best checkpoint by validation success), then RL
+ * with the configured algorithm on unlimited generated tasks, with evaluations, checkpoints and a run directory.
+ * The loop, step by step:
+ *   SFT:  demonstrations → supervised examples → cross-entropy steps → validate every k steps → keep the best
+ *   RL:   B tasks × G rollouts (lockstep sampling) → trajectories → runIteration (advantages, schedule, loss)
+ *         → metrics → evaluate every k iterations → checkpoint
+ */
+export async function train(opts: TrainOptions): Promise<TrainResult> {
+  const { config, source } = opts;
+  const progress = opts.progress ?? silent;
+  const run = opts.resume ? RunDir.open(opts.out) : RunDir.create(opts.out, config);
+  const algo = resolveTrainAlgorithm(config);
+  const rendererSpec = rendererSpecFor(config, source);
+  const renderer = createRenderer(rendererSpec);
+  const learner = await createLocalLearner({ config: modelConfigFor(config, renderer), seed: config.seed, threads: config.threads, backend: config.backend });
+  const policy = localRolloutPolicy(learner);
+  const t0 = Date.now();
+  let state: TrainerState = {
+    phase: config.sft.steps > 0 ? 'sft' : 'rl',
+    sftStep: 0,
+    bestValidation: -1,
+    bestStep: 0,
+    evalsWithoutImprovement: 0,
+    rlIteration: 0,
+    metricsLines: 0,
+    wallS: 0,
+    cpuS: 0,
+    sftResult: null,
+    rlResult: null,
+  };
+  if (config.init !== null && !opts.resume) await initFrom(config.init, learner, rendererSpec);
+  if (opts.resume) {
+    const latest = run.latestCheckpoint<TrainerState>();
+    if (latest) {
+      await learner.load(latest.dir);
+      state = latest.state;
+      progress.log(`resuming ${opts.out} from its checkpoint at ${state.phase === 'sft' ? `SFT step ${state.sftStep}` : `RL iteration ${state.rlIteration}`}`);
+    } else progress.log(`resuming ${opts.out}: no checkpoint yet, starting from the beginning`);
+    run.truncateMetrics(state.metricsLines);
+  }
+  const wallAtStart = state.wallS;
+  const wall = () => wallAtStart + (Date.now() - t0) / 1000;
+  // CPU seconds of this process (all threads): on a machine shared with other work, the cost that wall time hides.
+  const cpuAtStart = state.cpuS;
+  const cpu0 = process.cpuUsage();
+  const cpu = () => {
+    const u = process.cpuUsage(cpu0);
+    return cpuAtStart + (u.user + u.system) / 1e6;
+  };
+  const metric = (record: Record<string, unknown>) => {
+    run.appendMetrics(record);
+    state.metricsLines++;
+  };
+  // Every saved model carries what reading it needs: its renderer and the config (task knobs, seed) it ran with.
+  const writeModel = async (dir: string) => {
+    await learner.save(dir);
+    saveRendererSpec(dir, rendererSpec);
+    writeFileSync(join(dir, TRAIN_CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
+  };
+  const checkpoint = () => run.saveCheckpoint({ ...state, wallS: wall(), cpuS: cpu() }, writeModel);
+  const saveModel = async (name: string) => {
+    const dir = join(run.checkpoints, name);
+    await writeModel(dir);
+    return dir;
+  };
+  const rolloutBase = rolloutOptionsFor(config, renderer, policy, opts.wrapEnv);
+  const ctx: PhaseContext = { config, source, renderer, learner, policy, run, progress, rolloutBase, metric, wall, cpu, checkpoint, saveModel, shouldStop: opts.shouldStop ?? (() => false) };
+
+  try {
+    if (state.phase === 'sft') {
+      const stopped = await runSft(ctx, state);
+      if (stopped) return { summary: null, interrupted: true, runDir: opts.out };
+    }
+    if (state.phase === 'rl') {
+      const stopped = await runRl(ctx, state, algo);
+      if (stopped) return { summary: null, interrupted: true, runDir: opts.out };
+    }
+    await saveModel('final');
+    const summary: TrainSummary = {
+      seed: config.seed,
+      algorithm: algo.name,
+      sft: state.sftResult,
+      rl: state.rlResult,
+      wallS: wall(),
+      cpuS: cpu(),
+      finalCheckpoint: join('checkpoints', 'final'),
+    };
+    run.writeJson('summary.json', summary);
+    const report = writeRunReport(opts.out);
+    return { summary, interrupted: false, runDir: opts.out, report };
+  } finally {
+    progress.stop();
+    await learner.dispose();
+  }
+}
+
+/** Starts from a saved model, which must read tokens the way this run's renderer writes them. */
+async function initFrom(dir: string, learner: Learner, spec: RendererSpec): Promise<void> {
+  if (!existsSync(dir)) throw new UserError(`init: ${dir} does not exist`);
+  if (JSON.stringify(loadRendererSpec(dir)) !== JSON.stringify(spec)) {
+    throw new UserError(`init: ${dir} was trained with another renderer or vocabulary than this config gives`);
+  }
+  await learner.load(dir);
+}
+
+interface PhaseContext {
+  config: TrainConfig;
+  source: TaskSource;
+  renderer: Renderer;
+  learner: Learner;
+  policy: RolloutPolicy;
+  run: RunDir;
+  progress: TrainProgress;
+  rolloutBase: Omit<RolloutOptions<BfclEntry>, 'temperature' | 'seed'>;
+  metric: (record: Record<string, unknown>) => void;
+  wall: () => number;
+  cpu: () => number;
+  checkpoint: () => Promise<void>;
+  saveModel: (name: string) => Promise<string>;
+  shouldStop: () => boolean;
+}
+
+function toolsOf(task: TrainTask) {
+  return entryFunctionDocs(task.entry.involvedClasses).map(openAiTool);
+}
+
+async function demonstrations(ctx: PhaseContext): Promise<SupervisedExample[]> {
+  const file = ctx.config.sft.demonstrationsFile;
+  if (file !== null) {
+    const tools = entryFunctionDocs(ctx.source.classes).map(openAiTool);
+    return readDemonstrations(file).map((messages) => ctx.renderer.supervisedExample(messages, tools));
+  }
+  const out: SupervisedExample[] = [];
+  for (let i = 0; i < ctx.config.sft.demonstrations; i++) {
+    const task = ctx.source.task('train', i);
+    const env = ctx.rolloutBase.makeEnv();
+    out.push(ctx.renderer.supervisedExample(await ctx.source.demonstration(task, env), toolsOf(task)));
+    await env.close();
+  }
+  return out;
+}
+
+/** SFT with validation every `evalEvery` steps; returns true when interrupted. Ends in phase 'rl'. */
+async function runSft(ctx: PhaseContext, state: TrainerState): Promise<boolean> {
+  const { config, learner, progress } = ctx;
+  const sft = config.sft;
+  const examples = await demonstrations(ctx);
+  const block = logBlock(sft.evalEvery);
+  const optim = { lr: sft.lr, beta1: config.optimizer.beta1, beta2: config.optimizer.beta2, weightDecay: config.optimizer.weightDecay, maxGradNorm: config.optimizer.maxGradNorm };
+  let acc = { loss: 0, tokens: 0, steps: 0, skipped: 0, t: Date.now() };
+  progress.start('sft', sft.steps, state.sftStep);
+  const outOfTime = () => sft.maxSeconds !== null && ctx.wall() >= sft.maxSeconds;
+  while (state.sftStep < sft.steps && state.evalsWithoutImprovement < sft.patience && !outOfTime()) {
+    const step = ++state.sftStep;
+    const pick = new Rng(config.seed).fork(`sft:${step}`);
+    const batch = sampleWithoutReplacement(examples.length, Math.min(sft.batchSize, examples.length), pick).map((i) => examples[i]!);
+    const r = await sftStep(learner, batch, optim);
+    if (r.skipped || !Number.isFinite(r.loss)) {
+      acc.skipped++;
+      progress.log(`warning: SFT step ${step}: non-finite loss or gradient; update skipped, weights unchanged`);
+    } else acc.loss += r.loss;
+    acc.tokens += r.tokens;
+    acc.steps++;
+    if (step % block === 0) {
+      const stepS = (Date.now() - acc.t) / 1000 / acc.steps;
+      ctx.metric({ kind: 'sft', step, examples: step * sft.batchSize, loss: acc.loss / Math.max(1, acc.steps - acc.skipped), tokens: acc.tokens, skipped: acc.skipped, time: { wallS: ctx.wall(), cpuS: ctx.cpu(), stepS } });
+      progress.update(step, { loss: (acc.loss / Math.max(1, acc.steps - acc.skipped)).toFixed(3) });
+      acc = { loss: 0, tokens: 0, steps: 0, skipped: 0, t: Date.now() };
+    }
+    if (step % sft.evalEvery === 0 || step === sft.steps || outOfTime()) {
+      const t = Date.now();
+      const v = await evaluateSplit({ source: ctx.source, split: 'test', first: VALIDATION_OFFSET, n: sft.validationTasks, k: 0, seed: seedFor(config.seed, `validate:${step}`), rollout: { ...ctx.rolloutBase } });
+      ctx.metric(evalRecord('sft', step, 'validation', v, ctx.wall(), (Date.now() - t) / 1000));
+      if (v.greedy > state.bestValidation) {
+        state.bestValidation = v.greedy;
+        state.bestStep = step;
+        state.evalsWithoutImprovement = 0;
+        await ctx.saveModel('sft-best');
+      } else state.evalsWithoutImprovement++;
+      progress.log(`SFT step ${step}: validation success ${pct(v.greedy)} (best ${pct(state.bestValidation)} at step ${state.bestStep})`);
+      await ctx.checkpoint();
+      if (ctx.shouldStop()) return true;
+    }
+  }
+  if (state.bestStep > 0) await learner.load(join(ctx.run.checkpoints, 'sft-best'));
+  const [test, heldout] = await finalEvaluation(ctx, 'sft', state.bestStep);
+  state.sftResult = { test: test.greedy, heldout: heldout.greedy };
+  progress.log(`after SFT (best step ${state.bestStep}): test ${pct(test.greedy)}, held-out ${pct(heldout.greedy)}`);
+  state.phase = 'rl';
+  await ctx.checkpoint();
+  return ctx.shouldStop();
+}
+
+/** RL iterations with periodic evaluation; returns true when interrupted. Ends in phase 'done'. */
+async function runRl(ctx: PhaseContext, state: TrainerState, algo: ReturnType<typeof resolveTrainAlgorithm>): Promise<boolean> {
+  const { config, learner, progress } = ctx;
+  const { tasksPerIteration: B, groupSize: G } = config.rollout;
+  const port = new LearnerPort(learner, config.optimizer);
+  progress.start('rl', config.rl.iterations, state.rlIteration);
+  while (state.rlIteration < config.rl.iterations) {
+    const it = ++state.rlIteration;
+    const t0 = Date.now();
+    const specs: EpisodeSpec<BfclEntry>[] = [];
+    for (let b = 0; b < B; b++) {
+      const task = ctx.source.task('train', config.sft.demonstrations + (it - 1) * B + b);
+      for (let g = 0; g < G; g++) specs.push({ id: `it${it}:${task.id}:${g}`, taskId: task.id, groupId: `it${it}:${task.id}`, task: task.entry });
+    }
+    const episodes = await playEpisodes(specs, { ...ctx.rolloutBase, temperature: config.rollout.temperature, seed: seedFor(config.seed, `rollout:${it}`) });
+    const t1 = Date.now();
+    const warnings: string[] = [];
+    const stats = await runIteration(algo, episodes.map((e) => e.trajectory), port, { rng: new Rng(config.seed).fork(`iteration:${it}`), warn: (m) => warnings.push(m) });
+    const t2 = Date.now();
+    for (const w of warnings) {
+      progress.log(`warning: iteration ${it}: ${w}`);
+      ctx.metric({ kind: 'warning', iteration: it, message: w, time: { wallS: ctx.wall() } });
+    }
+    const record = rlRecord(it, episodes, stats, { wallS: ctx.wall(), cpuS: ctx.cpu(), rolloutS: (t1 - t0) / 1000, updateS: (t2 - t1) / 1000 });
+    ctx.metric(record);
+    progress.update(it, { success: pct(record.success as number) });
+    const last = it === config.rl.iterations;
+    if (it % config.eval.every === 0 && !last) {
+      await periodicEvaluation(ctx, it);
+    }
+    if (it % config.rl.checkpointEvery === 0 || last) await ctx.checkpoint();
+    if (ctx.shouldStop() && !last) {
+      if (it % config.rl.checkpointEvery !== 0) await ctx.checkpoint();
+      return true;
+    }
+  }
+  if (config.rl.iterations > 0) {
+    const [test, heldout] = await finalEvaluation(ctx, 'rl', state.rlIteration);
+    state.rlResult = { test: test.greedy, heldout: heldout.greedy };
+    progress.log(`after RL (${state.rlIteration} iterations): test ${pct(test.greedy)}, held-out ${pct(heldout.greedy)}`);
+  }
+  state.phase = 'done';
+  await ctx.checkpoint();
+  return false;
+}
+
+async function periodicEvaluation(ctx: PhaseContext, it: number): Promise<void> {
+  const evals: SplitEvaluation[] = [];
+  for (const split of ['test', 'heldout'] as const) {
+    const t = Date.now();
+    const e = await evaluateSplit({ source: ctx.source, split, first: 0, n: ctx.config.eval.tasks, k: ctx.config.eval.k, seed: seedFor(ctx.config.seed, `eval:rl:${it}:${split}`), rollout: ctx.rolloutBase });
+    ctx.metric(evalRecord('rl', it, split, e, ctx.wall(), (Date.now() - t) / 1000));
+    evals.push(e);
+  }
+  writeSamples(ctx, `rl-${it}`, evals);
+  ctx.progress.log(`RL iteration ${it}: test ${pct(evals[0]!.greedy)}, held-out ${pct(evals[1]!.greedy)}`);
+}
+
+async function finalEvaluation(ctx: PhaseContext, phase: 'sft' | 'rl', step: number): Promise<[SplitEvaluation, SplitEvaluation]> {
+  const out: SplitEvaluation[] = [];
+  ctx.progress.log(`evaluating after ${phase.toUpperCase()} on ${ctx.config.eval.finalTasks} test and held-out tasks...`);
+  for (const split of ['test', 'heldout'] as const) {
+    const t = Date.now();
+    const e = await evaluateSplit({ source: ctx.source, split, first: 0, n: ctx.config.eval.finalTasks, k: ctx.config.eval.k, seed: seedFor(ctx.config.seed, `eval:${phase}:final:${split}`), rollout: ctx.rolloutBase });
+    ctx.metric(evalRecord(phase, step, split, e, ctx.wall(), (Date.now() - t) / 1000));
+    out.push(e);
+  }
+  writeSamples(ctx, `${phase}-${step}`, out);
+  return [out[0]!, out[1]!];
+}
+
+function evalRecord(phase: 'sft' | 'rl', step: number, split: Split | 'validation', e: SplitEvaluation, wallS: number, evalS: number) {
+  return { kind: 'eval', phase, step, split, n: e.n, greedy: e.greedy, k: e.k, passAtK: e.passAtK, avgAtK: e.avgAtK, failed: e.failed, time: { wallS, evalS } };
+}
+
+/** A few readable transcripts per evaluation: successes and failures from each split. */
+function writeSamples(ctx: PhaseContext, name: string, evals: readonly SplitEvaluation[]): void {
+  const samples = evals.flatMap((e) => {
+    const pick = [...e.episodes.filter((x) => x.success).slice(0, 2), ...e.episodes.filter((x) => !x.success).slice(0, 2)];
+    return pick.map((x) => ({ split: e.split, taskId: x.trajectory.taskId, success: x.success, reward: x.trajectory.reward, status: x.trajectory.status, messages: x.messages }));
+  });
+  ctx.run.writeJson(join('samples', `${name}.json`), samples);
+}
+
+function rlRecord(it: number, episodes: readonly Episode[], stats: IterationStats, time: Record<string, number>): Record<string, unknown> {
+  const trained = episodes.filter((e) => e.trajectory.status !== 'failed');
+  const failures = episodes.filter((e) => e.trajectory.status === 'failed');
+  const mean = (xs: readonly number[]) => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
+  const steps = stats.steps.filter((s) => !s.skipped);
+  const rho = stats.rho ? [...stats.rho.values()] : null;
+  let context = 0;
+  let response = 0;
+  for (const e of episodes) for (const t of e.trajectory.turns) (context += t.contextTokens.length), (response += t.responseTokens.length);
+  return {
+    kind: 'rl',
+    iteration: it,
+    episodes: episodes.length,
+    excluded: stats.excluded,
+    failures: failures.slice(0, 3).map((e) => e.trajectory.error),
+    reward: mean(trained.map((e) => e.trajectory.reward)),
+    success: mean(trained.map((e) => (e.success ? 1 : 0))),
+    truncated: episodes.filter((e) => e.trajectory.status === 'truncated').length,
+    turns: mean(episodes.map((e) => e.trajectory.turns.length)),
+    tokens: { context, response, sampled: episodes.reduce((a, e) => a + e.sampledTokens, 0) },
+    steps: stats.steps.length,
+    skippedSteps: stats.steps.length - steps.length,
+    loss: mean(steps.map((s) => s.loss)),
+    kl: mean(steps.map((s) => s.approxKl)),
+    clipFraction: mean(steps.map((s) => s.clipFraction)),
+    ratio: steps.length === 0 ? null : { mean: mean(steps.map((s) => s.ratioMean)), min: Math.min(...steps.map((s) => s.ratioMin)), max: Math.max(...steps.map((s) => s.ratioMax)) },
+    rho: rho && rho.length > 0 ? { mean: mean(rho), min: Math.min(...rho), max: Math.max(...rho) } : null,
+    entropy: mean(steps.map((s) => s.entropy)),
+    gradNorm: mean(steps.map((s) => s.gradNorm)),
+    time,
+  };
+}
+
+/** SFT metrics lines come in blocks that divide the validation interval, so a resumed run's lines align. */
+function logBlock(evalEvery: number): number {
+  for (let b = Math.min(25, evalEvery); b > 1; b--) if (evalEvery % b === 0) return b;
+  return 1;
+}
+
+function sampleWithoutReplacement(n: number, k: number, rng: Rng): number[] {
+  const idx = Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < k; i++) {
+    const j = i + rng.int(n - i);
+    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+  }
+  return idx.slice(0, k);
+}
+
+function pct(x: number): string {
+  return `${(100 * x).toFixed(1)}%`;
+}
+

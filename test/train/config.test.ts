@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UserError } from '../../src/core/errors.js';
+import { applySet, loadTrainConfig, resolveTrainAlgorithm } from '../../src/train/config.js';
+import { trainConfigFromFlags } from '../../src/cli/train.js';
+
+test('train config: the built-in default is SeeUPO after SFT, with every section filled', () => {
+  const c = loadTrainConfig(undefined);
+  assert.equal(c.algorithm.name, 'seeupo');
+  assert.equal(c.renderer, 'compact');
+  assert.ok(c.sft.steps > 0 && c.rl.iterations > 0);
+  assert.equal(resolveTrainAlgorithm(c).schedule.kind, 'sequential');
+});
+
+test('train config: YAML file, then --set (values read as YAML), then shorthand flags', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'seeupo-cfg-'));
+  const file = join(dir, 'c.yaml');
+  writeFileSync(file, 'algorithm:\n  name: grpo\nrollout:\n  groupSize: 4\n');
+  const c = trainConfigFromFlags({ config: file, set: ['rollout.groupSize=6', 'algorithm.overrides.schedule.epochs=2'], seed: 9, iterations: 3 });
+  assert.equal(c.algorithm.name, 'grpo');
+  assert.equal(c.rollout.groupSize, 6);
+  assert.equal(c.seed, 9);
+  assert.equal(c.rl.iterations, 3);
+  assert.equal(resolveTrainAlgorithm(c).schedule.epochs, 2);
+});
+
+test('train config: unknown keys, wrong types, unknown algorithms and bad override keys are one-line user errors naming the key', () => {
+  assert.throws(() => loadTrainConfig(undefined, ['rollout.groupsize=4']), (e: Error) => e instanceof UserError && /rollout\.groupsize/.test(e.message));
+  assert.throws(() => loadTrainConfig(undefined, ['sft.lr=fast']), (e: Error) => e instanceof UserError && /sft\.lr/.test(e.message));
+  assert.throws(() => loadTrainConfig(undefined, ['algorithm.name=ppo2']), UserError);
+  assert.throws(() => loadTrainConfig(undefined, ['algorithm.overrides.loss.clipLo=0.1']), (e: Error) => e instanceof UserError && /clipLo/.test(e.message));
+  assert.throws(() => applySet({}, 'novalue'), UserError);
+  assert.throws(() => loadTrainConfig('/nonexistent/config.yaml'), UserError);
+});
+
+test('train config: --resume takes the run its own config and refuses config flags beside it', () => {
+  assert.throws(() => trainConfigFromFlags({ resume: '/tmp/x', set: ['seed=1'] }), /--resume continues a run with its own config/);
+});

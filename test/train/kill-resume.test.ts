@@ -1,0 +1,64 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Rng } from '../../src/core/rng.js';
+
+const BIN = join(process.cwd(), 'bin', 'seeupo.js');
+const TINY = `
+seed: 5
+model: { dModel: 32, nLayers: 1, nHeads: 2, contextLength: 160 }
+sft: { steps: 30, demonstrations: 12, batchSize: 4, lr: 0.01, evalEvery: 10, patience: 5, validationTasks: 4 }
+rl: { iterations: 4 }
+rollout: { tasksPerIteration: 3, groupSize: 2, maxTurns: 6, maxResponseTokens: 12 }
+eval: { every: 2, tasks: 4, finalTasks: 4, k: 0 }
+`;
+
+function metricsWithoutTime(dir: string): unknown[] {
+  return readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => {
+      const { time: _t, ...rest } = JSON.parse(l) as Record<string, unknown>;
+      return rest;
+    });
+}
+
+/** Starts `seeupo train` and kills it with SIGKILL after `ms`; resolves with whether it had finished by then. */
+function runAndKill(args: string[], ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, 'train', ...args], { stdio: 'ignore' });
+    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code === 0);
+    });
+  });
+}
+
+test('train CLI: killed with SIGKILL at random moments and resumed, a run ends identical to an uninterrupted one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'seeupo-kill-'));
+  const config = join(dir, 'tiny.yaml');
+  writeFileSync(config, TINY);
+  const whole = join(dir, 'whole');
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, [BIN, 'train', '--config', config, '--out', whole], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const duration = Date.now() - t0;
+
+  const killed = join(dir, 'killed');
+  const rng = new Rng(42);
+  let finished = await runAndKill(['--config', config, '--out', killed], 300 + rng.int(Math.max(1, duration - 300)));
+  for (let attempt = 0; !finished && attempt < 6; attempt++) {
+    // A kill before the run directory existed leaves nothing to resume: start it again.
+    const args = existsSync(join(killed, 'config.json')) ? ['--resume', killed] : ['--config', config, '--out', killed];
+    finished = await runAndKill(args, attempt < 2 ? 300 + rng.int(Math.max(1, duration - 300)) : 10 * duration + 60_000);
+  }
+  assert.ok(finished, 'the resumed run finished');
+  assert.deepEqual(metricsWithoutTime(killed), metricsWithoutTime(whole));
+  const weights = (d: string) => readFileSync(join(d, 'checkpoints', 'final', 'model.safetensors'));
+  assert.ok(weights(killed).equals(weights(whole)), 'final weights identical');
+  assert.ok(existsSync(join(killed, 'report.html')));
+});
