@@ -3,6 +3,8 @@ import { bfclBench } from './bfcl.js';
 import { coreLossBench } from './core-loss.js';
 import { policyBench } from './policy.js';
 import { rlBench } from './rl.js';
+import { samplingBench } from './sampling.js';
+import { oneForwardBench } from './one-forward.js';
 
 /** Every benchmark, one file each under bench/. `npm run bench -- NAME` runs one. */
 export const benches: readonly Bench[] = [
@@ -10,4 +12,6 @@ export const benches: readonly Bench[] = [
   coreLossBench,
   policyBench,
   rlBench,
+  samplingBench,
+  oneForwardBench,
 ];

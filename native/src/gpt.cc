@@ -4,10 +4,12 @@
 #include "gpt.h"
 
 #include <dlfcn.h>
+#include <malloc.h>
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <list>
@@ -50,6 +52,26 @@ void* openblasSymbol(const char* name) {
 void pinOpenblasToOneThread() {
   using SetThreads = void (*)(int);
   if (auto set = reinterpret_cast<SetThreads>(openblasSymbol("openblas_set_num_threads"))) set(1);
+}
+
+// glibc's malloc returns freed blocks above its mmap threshold to the kernel and trims the heap top beyond its trim
+// threshold; both thresholds adapt to the largest block freed so far. Sampling a lockstep batch of 256 rows makes
+// short-lived tensors of ~6 MB per decode step (and, before chunked prefill, ~90 MB per call), so every step took
+// them fresh from the kernel: ~40k page faults per call, a quarter to a third of its CPU time in the kernel.
+// Fixed thresholds keep up to 128 MB of freed memory for reuse. Process-wide (the addon runs inside Node); skipped
+// when the environment sets any MALLOC_* tuning.
+void keepFreedMemory() {
+#ifdef __GLIBC__
+  static const bool once = [] {
+    for (const char* v : {"MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "GLIBC_TUNABLES"}) {
+      if (std::getenv(v) != nullptr) return false;
+    }
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 128 << 20);
+    return true;
+  }();
+  (void)once;
+#endif
 }
 
 HostArray toHost(const Tensor& t) {
@@ -170,6 +192,7 @@ struct Gpt::Impl {
       throw std::invalid_argument("invalid model config: sizes must be positive and dModel divisible by nHeads");
     }
     if (threads < 1) throw std::invalid_argument("threads must be >= 1");
+    keepFreedMemory();
     applyThreads();
     headDim = c.dModel / c.nHeads;
     scale = 1.0 / std::sqrt(static_cast<double>(headDim));
@@ -253,15 +276,15 @@ struct Gpt::Impl {
     return out;
   }
 
-  // Right-pads the packed sequences with token 0 into [B, L], leaving out each sequence's last `dropLast` tokens.
-  // Causal attention never looks right, so the padding changes nothing at real positions.
-  Tensor padded(const std::vector<int32_t>& tokens, const std::vector<int32_t>& lengths, int64_t L, int32_t dropLast) const {
+  // Right-pads the packed sequences with token 0 into [B, L], leaving out each sequence's last token (never an input
+  // to a scored prediction). Causal attention never looks right, so the padding changes nothing at real positions.
+  Tensor inputs(const std::vector<int32_t>& tokens, const std::vector<int32_t>& lengths, int64_t L) const {
     const int64_t B = static_cast<int64_t>(lengths.size());
     Tensor out = torch::zeros({B, L}, torch::kInt64);
     auto acc = out.accessor<int64_t, 2>();
     size_t offset = 0;
     for (int64_t b = 0; b < B; b++) {
-      for (int32_t t = 0; t < lengths[b] - dropLast; t++) acc[b][t] = tokens[offset + t];
+      for (int32_t t = 0; t < lengths[b] - 1; t++) acc[b][t] = tokens[offset + t];
       offset += lengths[b];
     }
     return out;
@@ -285,18 +308,12 @@ struct Gpt::Impl {
     }
   }
 
-  // One attention block on [B, L, d] from position 0. With k/v outputs it also returns the keys and values
-  // ([B, H, L, hd]) for a KV cache.
-  Tensor attention(const Layer& l, const Tensor& h, Tensor* kOut, Tensor* vOut) const {
+  // One attention block on [B, L, d] from position 0.
+  Tensor attention(const Layer& l, const Tensor& h) const {
     const int64_t B = h.size(0), L = h.size(1), d = cfg.dModel, H = cfg.nHeads, hd = headDim;
     auto qkv = torch::linear(h, l.attnW, l.attnB).split(d, 2);
-    auto heads = [&](const Tensor& x) { return x.view({B, L, H, hd}).transpose(1, 2); };
-    Tensor q = heads(qkv[0]), k = heads(qkv[1]), v = heads(qkv[2]);
-    if (kOut != nullptr) {
-      *kOut = k;
-      *vOut = v;
-    }
-    Tensor y = causalAttention(q.reshape({B * H, L, hd}), k.reshape({B * H, L, hd}), v.reshape({B * H, L, hd}));
+    auto heads = [&](const Tensor& x) { return x.view({B, L, H, hd}).transpose(1, 2).reshape({B * H, L, hd}); };
+    Tensor y = causalAttention(heads(qkv[0]), heads(qkv[1]), heads(qkv[2]));
     return torch::linear(y.view({B, H, L, hd}).transpose(1, 2).reshape({B, L, d}), l.attnProjW, l.attnProjB);
   }
 
@@ -315,17 +332,12 @@ struct Gpt::Impl {
     return torch::layer_norm(x, {cfg.dModel}, w, b, 1e-5);
   }
 
-  // Final hidden states [B, L, d] (after ln_f); with caches, each layer's keys and values.
-  Tensor hidden(const Tensor& tokens, std::vector<Tensor>* keys, std::vector<Tensor>* values) const {
+  // Final hidden states [B, L, d] (after ln_f).
+  Tensor hidden(const Tensor& tokens) const {
     const int64_t L = tokens.size(1);
     Tensor x = torch::embedding(wte, tokens) + wpe.narrow(0, 0, L);
     for (const auto& l : layers) {
-      Tensor k, v;
-      x = x + attention(l, layerNorm(x, l.ln1w, l.ln1b), keys ? &k : nullptr, keys ? &v : nullptr);
-      if (keys != nullptr) {
-        keys->push_back(k);
-        values->push_back(v);
-      }
+      x = x + attention(l, layerNorm(x, l.ln1w, l.ln1b));
       x = x + mlp(l, layerNorm(x, l.ln2w, l.ln2b));
     }
     return layerNorm(x, lnfW, lnfB);
@@ -356,7 +368,7 @@ struct Gpt::Impl {
     }
     const int64_t N = static_cast<int64_t>(rows.size());
     if (N == 0) return torch::zeros({0}, torch::dtype(dtype));
-    Tensor h = hidden(padded(batch.tokens, batch.lengths, L, 1), nullptr, nullptr).reshape({B * L, cfg.dModel});
+    Tensor h = hidden(inputs(batch.tokens, batch.lengths, L)).reshape({B * L, cfg.dModel});
     Tensor rowIndex = torch::from_blob(rows.data(), {N}, torch::kInt64).clone();
     Tensor targetIndex = torch::from_blob(targets.data(), {N, 1}, torch::kInt64).clone();
     Tensor logits = torch::matmul(h.index_select(0, rowIndex), wte.t());
@@ -526,18 +538,21 @@ struct Gpt::Impl {
       nmax = std::max(nmax, n[i]);
       span = std::max(span, start[i] + n[i]);
     }
-    std::vector<int64_t> tokV(N), posV(N), rowV(N), padV(N), lastV(R);
+    const int64_t T = kc[0].size(2);
+    // kvV: where each (token, head) row goes in the caches seen as [R·H·T, hd] rows (index_copy_ on a contiguous
+    // view; index_put_ on a permuted view copied the whole caches on every call).
+    std::vector<int64_t> tokV(N), posV(N), padV(N), lastV(R), kvV(N * H);
     for (int64_t i = 0, j = 0; i < R; i++) {
       for (int64_t t = 0; t < n[i]; t++, j++) {
         tokV[j] = toks[i][t];
         posV[j] = start[i] + t;
-        rowV[j] = i;
         padV[j] = i * nmax + t;
+        for (int64_t h = 0; h < H; h++) kvV[j * H + h] = (i * H + h) * T + posV[j];
       }
       lastV[i] = j - 1;
     }
     auto idx = [](std::vector<int64_t>& v) { return torch::from_blob(v.data(), {static_cast<int64_t>(v.size())}, torch::kInt64); };
-    Tensor posT = idx(posV), rowT = idx(rowV), padT = idx(padV);
+    Tensor posT = idx(posV), padT = idx(padV), kvT = idx(kvV);
     Tensor startT = torch::from_blob(const_cast<int64_t*>(start.data()), {R}, torch::kInt64);
     // Query t of row i sees columns <= start[i] + t (padding queries see their row's prefix; they are dropped).
     Tensor unseen = torch::arange(span, torch::kInt64).view({1, 1, span}) >
@@ -550,9 +565,9 @@ struct Gpt::Impl {
     for (size_t l = 0; l < layers.size(); l++) {
       const Layer& ly = layers[l];
       auto qkv = torch::linear(layerNorm(x, ly.ln1w, ly.ln1b), ly.attnW, ly.attnB).split(d, 1);
-      Tensor kRows = kc[l].narrow(0, r0, R), vRows = vc[l].narrow(0, r0, R);  // [R, H, T, hd]
-      kRows.permute({0, 2, 1, 3}).index_put_({rowT, posT}, qkv[1].view({N, H, hd}));
-      vRows.permute({0, 2, 1, 3}).index_put_({rowT, posT}, qkv[2].view({N, H, hd}));
+      Tensor kRows = kc[l].narrow(0, r0, R), vRows = vc[l].narrow(0, r0, R);  // [R, H, T, hd], contiguous
+      kRows.view({R * H * T, hd}).index_copy_(0, kvT, qkv[1].reshape({N * H, hd}));
+      vRows.view({R * H * T, hd}).index_copy_(0, kvT, qkv[2].reshape({N * H, hd}));
       Tensor q;
       if (nmax == 1) {
         q = qkv[0].reshape({R * H, 1, hd});

@@ -17,7 +17,8 @@ export function registerBfcl(program: Command): void {
     .option('--category <name>', `one of ${BFCL_CATEGORIES.join(', ')} (needed unless every line carries its entry)`)
     .requiredOption('--input <file>', 'JSONL file of model calls ("-" reads stdin)')
     .option('--today <date>', "the date TravelAPI's age check reads as today (YYYY-MM-DD)", '2026-11-25')
-    .action(async (opts: { category?: string; input: string; today: string }) => {
+    .option('--model-name <name>', "the model name in the original's instance names (visible where a string argument contains a method name and '(')", 'seeupo')
+    .action(async (opts: { category?: string; input: string; today: string; modelName: string }) => {
       if (opts.category !== undefined && !isBfclCategory(opts.category)) {
         throw new UserError(`unknown category '${opts.category}' (choose from ${BFCL_CATEGORIES.join(', ')})`);
       }
@@ -46,7 +47,7 @@ export function registerBfcl(program: Command): void {
         const entry = entryFromJsonLine(line, where) ?? entries?.get(input.id);
         if (!entries && !entry) throw new UserError(`${where}: the line carries no entry ("initial_config"); name its --category`);
         if (!entry) throw new UserError(`${where}: no entry '${input.id}' in category ${opts.category}`);
-        process.stdout.write(`${JSON.stringify(replay(input, entry, fixedClock(today)))}\n`);
+        process.stdout.write(`${JSON.stringify(replay(input, entry, { clock: fixedClock(today), modelName: opts.modelName }))}\n`);
         if (++done % 100 === 0) process.stderr.write(`replayed ${done} lines\n`);
       }
       process.stderr.write(`replayed ${done} lines\n`);

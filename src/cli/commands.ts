@@ -2,10 +2,13 @@ import type { Command } from 'commander';
 import { registerAlgorithms } from './algorithms.js';
 import { registerBfcl } from './bfcl.js';
 import { registerDoctor } from './doctor.js';
+import { registerEnv } from './env.js';
 import { registerEval } from './eval.js';
 import { registerLab } from './lab.js';
 import { registerLearner } from './learner.js';
+import { registerRender } from './render.js';
 import { registerReport } from './report.js';
+import { registerServe } from './serve.js';
 import { registerTasks } from './tasks.js';
 import { registerTrain } from './train.js';
 
@@ -17,10 +20,13 @@ export const commands: ReadonlyArray<(program: Command) => void> = [
   registerAlgorithms,
   registerBfcl,
   registerDoctor,
+  registerEnv,
   registerEval,
   registerLab,
   registerLearner,
+  registerRender,
   registerReport,
+  registerServe,
   registerTasks,
   registerTrain,
 ];

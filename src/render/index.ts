@@ -6,11 +6,13 @@ import { UserError } from '../core/errors.js';
 import { ByteLevelTokenizer } from '../policy/tokenizer/byte-level.js';
 import { ChatmlRenderer } from './chatml.js';
 import { CompactRenderer } from './compact.js';
+import { HfRenderer } from './hf.js';
 import type { Renderer } from './renderer.js';
 
 export * from './renderer.js';
 export { ChatmlRenderer } from './chatml.js';
 export { CompactRenderer, type CompactVocabulary } from './compact.js';
+export { HfRenderer } from './hf.js';
 
 /**
  * Which renderer a model was trained with, saved beside its checkpoint (`renderer.json`) so that evaluation and
@@ -28,6 +30,13 @@ export const rendererSpecSchema = z.discriminatedUnion('kind', [
     /** Special tokens after the byte-level tokenizer's defaults (e.g. tool-call heads), in id order. */
     extraSpecialTokens: z.array(z.string().min(1)).default([]),
   }),
+  z.strictObject({
+    kind: z.literal('hf'),
+    /** A model directory: tokenizer.json and tokenizer_config.json (its chat_template), as on the Hugging Face Hub. */
+    dir: z.string().min(1),
+    /** Extra chat-template variables, e.g. {"enable_thinking": false} for Qwen 3. */
+    templateKwargs: z.record(z.string(), z.unknown()).default({}),
+  }),
 ]);
 export type RendererSpec = z.output<typeof rendererSpecSchema>;
 
@@ -37,6 +46,8 @@ export function createRenderer(spec: RendererSpec): Renderer {
       return new CompactRenderer(spec);
     case 'chatml':
       return new ChatmlRenderer(new ByteLevelTokenizer({ extraSpecialTokens: spec.extraSpecialTokens }));
+    case 'hf':
+      return HfRenderer.fromDir(spec.dir, { templateKwargs: spec.templateKwargs });
   }
 }
 

@@ -3,6 +3,7 @@ import { Rng } from '../core/rng.js';
 import type { Trajectory, TrajectoryStatus } from '../core/types.js';
 import type { Env, EnvEvaluation } from '../envs/env.js';
 import type { Conversation, Renderer, SampledTurn } from '../render/renderer.js';
+import type { SampleOutput } from '../policy/learner.js';
 import type { RolloutPolicy } from './policy.js';
 
 /** One episode to play: a task, and the ids that place it in its group. */
@@ -99,10 +100,18 @@ async function playChunk<Task>(specs: readonly EpisodeSpec<Task>[], opts: Rollou
     for (const a of active) byBudget.set(a.maxTokens, [...(byBudget.get(a.maxTokens) ?? []), a]);
     const stepSeed = seeds.fork(`step:${step}`);
     for (const [maxTokens, group] of [...byBudget].sort((x, y) => y[0] - x[0])) {
-      const outputs = await opts.policy.sample(
-        group.map((a) => ({ prompt: Int32Array.from(a.prompt), session: a.ep.spec.id })),
-        { maxTokens, temperature: opts.temperature, topP: opts.topP, stopTokens: opts.renderer.stopTokens, seed: stepSeed.int(0x7fffffff) },
-      );
+      let outputs: SampleOutput[];
+      try {
+        outputs = await opts.policy.sample(
+          group.map((a) => ({ prompt: Int32Array.from(a.prompt), session: a.ep.spec.id })),
+          { maxTokens, temperature: opts.temperature, topP: opts.topP, stopTokens: opts.renderer.stopTokens, seed: stepSeed.int(0x7fffffff) },
+        );
+        if (outputs.length !== group.length) throw new Error(`the policy returned ${outputs.length} samples for ${group.length} prompts`);
+      } catch (e) {
+        // A failed sampling call (a server that refused, timed out) fails the episodes it was for, not the rollout.
+        for (const a of group) fail(a.ep, new Error(`sampling failed: ${e instanceof Error ? e.message : String(e)}`));
+        continue;
+      }
       await Promise.all(group.map((a, i) => advance(a.ep, outputs[i]!.tokens, outputs[i]!.logprobs, opts)));
     }
     const ended = active.filter((a) => a.ep.done).map((a) => a.ep.spec.id);

@@ -7,4 +7,8 @@ test("the README's library example names only what the package root exports", as
     assert.equal(typeof (pkg as Record<string, unknown>)[name], 'function', name);
   }
   assert.equal(typeof pkg.lab.runLab, 'function');
+  for (const name of ['train', 'loadTrainConfig', 'generatedTaskSource', 'playEpisodes', 'localRolloutPolicy', 'createOpenAIPolicy', 'HttpEnv', 'evaluateSplit', 'writeRunReport']) {
+    assert.equal(typeof (pkg as Record<string, unknown>)[name], 'function', name);
+  }
+  assert.equal(typeof pkg.render.createRenderer, 'function');
 });

@@ -10,7 +10,13 @@ import type { Learner, ModelConfig, SampleOutput } from '../../src/policy/learne
 import { NativeLearner } from '../../src/policy/native/native-learner.js';
 import type { PrefixReuseStats } from '../../src/policy/sessions.js';
 import { TfjsLearner } from '../../src/policy/tfjs/learner.js';
+import { BfclEnv } from '../../src/envs/bfcl/env.js';
+import { CompactRenderer } from '../../src/render/compact.js';
+import { playEpisodes } from '../../src/rollout/episodes.js';
 import { localRolloutPolicy } from '../../src/rollout/local-policy.js';
+import type { RolloutPolicy } from '../../src/rollout/policy.js';
+import { compactVocabulary } from '../../src/train/vocabulary.js';
+import { fixtureTaskSource } from '../train/fixture-tasks.js';
 import { maxAbsDiff, nativeSkip, randomWeights } from './native-reference.js';
 
 // Prefix reuse (Learner.sample with sessions): a multi-turn episode sampled with each session's KV cache kept
@@ -189,3 +195,50 @@ test('localRolloutPolicy passes session keys and endSessions through to the lear
   const { endSessions: _, ...withoutEnd } = fake as unknown as Record<string, unknown>;
   assert.equal(localRolloutPolicy(withoutEnd as unknown as Learner).endSessions, undefined, 'a learner without endSessions gives a policy without it');
 });
+
+for (const backend of backends.slice(0, 2)) {
+  test(`prefix reuse, ${backend.name}: rollouts of real episodes give the same trajectories with sessions as without, and reuse the earlier turns`, { skip: backend.skip }, async () => {
+    const source = fixtureTaskSource();
+    const renderer = new CompactRenderer(compactVocabulary(source.classes, source.words));
+    const specs = Array.from({ length: 3 }, (_, i) => source.task('train', i)).flatMap((t) =>
+      Array.from({ length: 2 }, (_, j) => ({ id: `${t.id}:${j}`, taskId: t.id, groupId: t.id, task: t.entry })),
+    );
+    const shape: ModelConfig = { vocabSize: renderer.vocabSize, contextLength: 160, dModel: 16, nLayers: 2, nHeads: 2 };
+    const learner = (await (backend.name === 'native' ? NativeLearner.create({ config: shape, seed: 3, threads: 1 }) : TfjsLearner.create({ config: shape, seed: 3, threads: 1 }))) as Local;
+    try {
+      const play = (policy: RolloutPolicy) =>
+        playEpisodes(specs, {
+          renderer,
+          policy,
+          makeEnv: () => new BfclEnv({ systemPrompt: null, toolsInSystemPrompt: false }),
+          temperature: 1,
+          topP: 1,
+          budgets: { maxTurns: 4, maxResponseTokens: 12, contextLength: shape.contextLength },
+          seed: 5,
+          envTimeoutMs: 1000,
+          maxConcurrentEpisodes: 16,
+        });
+      const withSessions = localRolloutPolicy(learner);
+      const without: RolloutPolicy = { sample: (requests, params) => withSessions.sample(requests.map((r) => ({ prompt: r.prompt })), params) };
+      const plain = await play(without);
+      assert.equal(learner.prefixReuse.reusedTokens, 0);
+      const cached = await play(withSessions);
+      assert.ok(plain.some((e) => e.trajectory.turns.length > 1), 'some episodes have several turns');
+      plain.forEach((e, i) => {
+        const c = cached[i]!.trajectory;
+        assert.equal(c.turns.length, e.trajectory.turns.length);
+        e.trajectory.turns.forEach((t, k) => {
+          assert.deepEqual(c.turns[k]!.contextTokens, t.contextTokens);
+          assert.deepEqual(c.turns[k]!.responseTokens, t.responseTokens);
+          const d = maxAbsDiff(c.turns[k]!.behaviourLogprobs, t.behaviourLogprobs);
+          assert.ok(backend.tol === 0 ? d === 0 : d <= backend.tol, `episode ${i} turn ${k}: ${d}`);
+        });
+      });
+      // Every later turn reused at least the previous turn's context and sampled tokens (all but the last one).
+      const atLeast = plain.reduce((n, e) => n + e.trajectory.turns.slice(1).reduce((m, _, k) => m + e.trajectory.turns[k]!.contextTokens.length, 0), 0);
+      assert.ok(learner.prefixReuse.reusedTokens >= atLeast, `${learner.prefixReuse.reusedTokens} reused, expected at least ${atLeast}`);
+    } finally {
+      await learner.dispose();
+    }
+  });
+}

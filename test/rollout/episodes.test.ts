@@ -100,3 +100,21 @@ test('rollout: more episodes than maxConcurrentEpisodes are played in chunks of 
   assert.ok(calls.every((c) => c.length <= 8));
   assert.deepEqual(out.map((e) => e.trajectory.id), specs(5, 4).map((s) => s.id));
 });
+
+test('rollout: a sampling call that fails fails the episodes it was for, with the error; the rest play on', async () => {
+  const renderer = renderers[0]!;
+  const inner = randomPolicy(renderer.vocabSize);
+  let call = 0;
+  const flaky: RolloutPolicy = {
+    async sample(requests, params) {
+      if (++call === 2) throw new Error('server said 503');
+      return inner.sample(requests, params);
+    },
+  };
+  // Chunks of 4 episodes: the second sampling call belongs to the first chunk's second step, or to the second chunk.
+  const out = await playEpisodes(specs(4, 2), { ...options(renderer, flaky), maxConcurrentEpisodes: 4 });
+  const failed = out.filter((e) => e.trajectory.status === 'failed');
+  assert.ok(failed.length > 0 && failed.length <= 4);
+  for (const f of failed) assert.match(f.trajectory.error!, /sampling failed: server said 503/);
+  assert.ok(out.some((e) => e.trajectory.status !== 'failed'));
+});

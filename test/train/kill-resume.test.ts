@@ -9,7 +9,7 @@ import { Rng } from '../../src/core/rng.js';
 const BIN = join(process.cwd(), 'bin', 'seeupo.js');
 const TINY = `
 seed: 5
-model: { dModel: 32, nLayers: 1, nHeads: 2, contextLength: 160 }
+model: { dModel: 32, nLayers: 1, nHeads: 2, contextLength: 256 }
 sft: { steps: 30, demonstrations: 12, batchSize: 4, lr: 0.01, evalEvery: 10, patience: 5, validationTasks: 4 }
 rl: { iterations: 4 }
 rollout: { tasksPerIteration: 3, groupSize: 2, maxTurns: 6, maxResponseTokens: 12 }

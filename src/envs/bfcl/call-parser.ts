@@ -18,16 +18,43 @@ export type Expr =
   | { readonly kind: 'list'; readonly items: readonly Expr[] }
   | { readonly kind: 'tuple'; readonly items: readonly Expr[] }
   | { readonly kind: 'set'; readonly items: readonly Expr[] }
-  | { readonly kind: 'dict'; readonly entries: ReadonlyArray<readonly [Expr, Expr]> }
+  /** A null key is `**value` (the entries of another dict). */
+  | { readonly kind: 'dict'; readonly entries: ReadonlyArray<readonly [Expr | null, Expr]> }
   | { readonly kind: 'unary'; readonly op: '-' | '+'; readonly operand: Expr }
-  | { readonly kind: 'binary'; readonly op: BinaryOp; readonly left: Expr; readonly right: Expr };
+  | { readonly kind: 'binary'; readonly op: BinaryOp; readonly left: Expr; readonly right: Expr }
+  | { readonly kind: 'not'; readonly operand: Expr }
+  | { readonly kind: 'boolean'; readonly op: 'and' | 'or'; readonly values: readonly Expr[] }
+  | { readonly kind: 'compare'; readonly left: Expr; readonly ops: readonly CompareOp[]; readonly comparators: readonly Expr[] }
+  | { readonly kind: 'conditional'; readonly test: Expr; readonly body: Expr; readonly orelse: Expr }
+  /** `[x for ...]`, `{x for ...}`, `(x for ...)` (evaluated to a list, as the port has no lazy iterators), `{k: v for ...}`. */
+  | {
+      readonly kind: 'comprehension';
+      readonly type: 'list' | 'set' | 'generator' | 'dict';
+      readonly element: Expr;
+      /** The value of a dict comprehension (`element` is its key). */
+      readonly value: Expr | null;
+      readonly generators: readonly Comprehension[];
+    }
+  | { readonly kind: 'fstring'; readonly parts: ReadonlyArray<string | { readonly expr: Expr; readonly conversion: 'r' | 's' | 'a' | null }> };
 
 export type BinaryOp = '+' | '-' | '*' | '/' | '//' | '%';
+export type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'not in' | 'is' | 'is not';
+
+/** One `for target in iter if cond ...` clause; a target is a name or a tuple of targets. */
+export interface Comprehension {
+  readonly target: Expr;
+  readonly iter: Expr;
+  readonly ifs: readonly Expr[];
+}
 
 type Token = (
   | { kind: 'num'; value: PyValue }
   | { kind: 'str'; value: string }
+  /** An f-string's text after escapes, its replacement fields not read yet. */
+  | { kind: 'fstr'; value: string }
   | { kind: 'name'; value: string }
+  /** A Python keyword other than True, False and None (those are names here, read as literals by the parser). */
+  | { kind: 'keyword'; value: string }
   | { kind: 'op'; value: string }
   /** The end of a logical line outside brackets: only blank lines may follow. */
   | { kind: 'newline' }
@@ -47,10 +74,22 @@ function tokenizerError(message: string, line: number): TokenizerError {
 
 const NAME_START = /[A-Za-z_\u00c0-\uffff]/;
 const NAME_CHAR = /[A-Za-z0-9_\u00c0-\uffff]/;
-const STRING_START = /([rRuU]?)(?:'''|"""|'|")/y;
+const STRING_START = /([rRuU]?|[fF][rR]?|[rR][fF])(?:'''|"""|'|")/y;
 const NUMBER =
   /(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|(?:\d(?:_?\d)*)?\.\d(?:_?\d)*(?:[eE][+-]?\d(?:_?\d)*)?|\d(?:_?\d)*\.?(?:[eE][+-]?\d(?:_?\d)*)?)/y;
-const OPS = ['//', '**', '(', ')', '[', ']', '{', '}', ',', ':', '=', '.', '+', '-', '*', '/', '%'];
+const OPS = ['//', '**', '==', '!=', '<=', '>=', '(', ')', '[', ']', '{', '}', ',', ':', '=', '.', '+', '-', '*', '/', '%', '<', '>'];
+/**
+ * Python 3.11's keywords (keyword.kwlist) but True, False and None. None of them can be an argument name or an
+ * attribute; the port evaluates none of the expressions some of them begin (`not x`, `lambda: 0`, `a if b else c`),
+ * so wherever one appears the call is a SyntaxError here.
+ */
+const KEYWORDS = new Set([
+  'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif', 'else', 'except',
+  'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or', 'pass', 'raise',
+  'return', 'try', 'while', 'with', 'yield',
+]);
+/** The keywords that are values: assigning to them is "cannot assign to True". */
+const CONSTANT_NAMES = new Set(['True', 'False', 'None']);
 const OPENER_OF: Readonly<Record<string, string>> = { ')': '(', ']': '[', '}': '{' };
 
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
@@ -138,7 +177,7 @@ class Lexer {
       const quote = src.startsWith("'''", body) ? "'''" : src.startsWith('"""', body) ? '"""' : src[body]!;
       const { value, end } = this.readString(body + quote.length, quote, /r/i.test(prefix));
       this.i = end;
-      return { kind: 'str', value, line };
+      return { kind: /f/i.test(prefix) ? 'fstr' : 'str', value, line };
     }
     if (c === '0' && /[xXoObB]/.test(src[i + 1] ?? '')) {
       // A base prefix must be followed by a digit of that base (CPython's texts).
@@ -170,7 +209,8 @@ class Lexer {
       let j = i + 1;
       while (j < src.length && NAME_CHAR.test(src[j]!)) j++;
       this.i = j;
-      return { kind: 'name', value: src.slice(i, j), line };
+      const value = src.slice(i, j);
+      return { kind: KEYWORDS.has(value) ? 'keyword' : 'name', value, line };
     }
     const op = OPS.find((o) => src.startsWith(o, i));
     if (!op) throw syntaxError('invalid syntax', line);
@@ -311,8 +351,12 @@ class Parser {
   private missingComma(item: Expr, itemLine: number): PyException {
     const t = this.peek();
     const startsExpression =
-      t.kind === 'num' || t.kind === 'str' || t.kind === 'name' || (t.kind === 'op' && ['(', '[', '{', '-', '+'].includes(t.value));
-    if (!startsExpression || (item.kind === 'name' && t.kind === 'str')) return this.fail();
+      t.kind === 'num' ||
+      t.kind === 'str' ||
+      t.kind === 'fstr' ||
+      t.kind === 'name' ||
+      (t.kind === 'op' && ['(', '[', '{', '-', '+'].includes(t.value));
+    if (!startsExpression || (item.kind === 'name' && (t.kind === 'str' || t.kind === 'fstr'))) return this.fail();
     return syntaxError('invalid syntax. Perhaps you forgot a comma?', itemLine);
   }
 
@@ -339,8 +383,7 @@ class Parser {
   }
 
   /** An expression, or a bare tuple `a, b` where Python allows one. */
-  private expressionList(): Expr {
-    const first = this.expression();
+  private expressionList(first: Expr = this.expression()): Expr {
     if (!this.isOp(',')) return first;
     const items = [first];
     while (this.isOp(',')) {
@@ -352,7 +395,82 @@ class Parser {
     return { kind: 'tuple', items };
   }
 
+  private isKeyword(value: string, k = this.i): boolean {
+    const t = this.at(k);
+    return t.kind === 'keyword' && t.value === value;
+  }
+
+  /** `body if test else orelse`, or a disjunction. */
   private expression(): Expr {
+    const body = this.disjunction();
+    if (!this.isKeyword('if')) return body;
+    this.i++;
+    const test = this.disjunction();
+    if (!this.isKeyword('else')) throw this.fail("expected 'else' after 'if' expression");
+    this.i++;
+    return { kind: 'conditional', test, body, orelse: this.expression() };
+  }
+
+  private disjunction(): Expr {
+    return this.booleanChain('or', () => this.conjunction());
+  }
+
+  private conjunction(): Expr {
+    return this.booleanChain('and', () => this.inversion());
+  }
+
+  private booleanChain(op: 'and' | 'or', operand: () => Expr): Expr {
+    const first = operand();
+    if (!this.isKeyword(op)) return first;
+    const values = [first];
+    while (this.isKeyword(op)) {
+      this.i++;
+      values.push(operand());
+    }
+    return { kind: 'boolean', op, values };
+  }
+
+  private inversion(): Expr {
+    if (!this.isKeyword('not')) return this.comparison();
+    this.i++;
+    return { kind: 'not', operand: this.inversion() };
+  }
+
+  private comparison(): Expr {
+    const left = this.arithmetic();
+    const ops: CompareOp[] = [];
+    const comparators: Expr[] = [];
+    for (let op = this.compareOp(); op !== null; op = this.compareOp()) {
+      ops.push(op);
+      comparators.push(this.arithmetic());
+    }
+    return ops.length === 0 ? left : { kind: 'compare', left, ops, comparators };
+  }
+
+  /** Reads a comparison operator (`not in` and `is not` are two tokens), or returns null. */
+  private compareOp(): CompareOp | null {
+    const t = this.peek();
+    if (t.kind === 'op' && ['==', '!=', '<', '<=', '>', '>='].includes(t.value)) {
+      this.i++;
+      return t.value as CompareOp;
+    }
+    if (t.kind !== 'keyword') return null;
+    if (t.value === 'in') {
+      this.i++;
+      return 'in';
+    }
+    if (t.value === 'not' && this.isKeyword('in', this.i + 1)) {
+      this.i += 2;
+      return 'not in';
+    }
+    if (t.value !== 'is') return null;
+    this.i++;
+    if (!this.isKeyword('not')) return 'is';
+    this.i++;
+    return 'is not';
+  }
+
+  private arithmetic(): Expr {
     let left = this.term();
     while (this.isOp('+') || this.isOp('-')) {
       const op = (this.take() as { value: string }).value as BinaryOp;
@@ -409,6 +527,7 @@ class Parser {
       const next = this.at(this.i + 1);
       let item: Expr;
       if (t.kind === 'name' && next.kind === 'op' && next.value === '=') {
+        if (CONSTANT_NAMES.has(t.value)) throw syntaxError(`cannot assign to ${t.value}`, t.line);
         if (keywords.some(([k]) => k === t.value)) throw syntaxError(`keyword argument repeated: ${t.value}`, t.line);
         this.i += 2;
         item = this.expression();
@@ -417,6 +536,14 @@ class Parser {
         if (this.isOp('*') || this.isOp('**')) throw this.fail('argument unpacking is not supported');
         item = this.expression();
         if (this.isOp('=')) throw this.fail('expression cannot contain assignment, perhaps you meant "=="?');
+        if (this.isKeyword('for')) {
+          // `f(x for x in y)`: a generator is the only argument, or it needs its own parentheses.
+          const generators = this.comprehensionClauses();
+          if (args.length > 0 || keywords.length > 0 || !this.isOp(')')) {
+            throw syntaxError('Generator expression must be parenthesized', t.line);
+          }
+          item = { kind: 'comprehension', type: 'generator', element: item, value: null, generators };
+        }
         if (keywords.length > 0) throw syntaxError('positional argument follows keyword argument', t.line);
         args.push(item);
       }
@@ -427,17 +554,60 @@ class Parser {
     return { kind: 'call', callee, args, keywords };
   }
 
+  /** The `for target in iter [if cond]...` clauses after a comprehension's element. */
+  private comprehensionClauses(): Comprehension[] {
+    const generators: Comprehension[] = [];
+    while (this.isKeyword('for')) {
+      this.i++;
+      const target = this.targets();
+      if (!this.isKeyword('in')) throw this.fail();
+      this.i++;
+      const iter = this.disjunction();
+      const ifs: Expr[] = [];
+      while (this.isKeyword('if')) {
+        this.i++;
+        ifs.push(this.disjunction());
+      }
+      generators.push({ target, iter, ifs });
+    }
+    return generators;
+  }
+
+  /** A comprehension's target: a name, or targets separated by commas, each maybe in brackets. */
+  private targets(): Expr {
+    const one = (): Expr => {
+      const t = this.peek();
+      if (t.kind === 'name' && !CONSTANT_NAMES.has(t.value)) {
+        this.i++;
+        return { kind: 'name', name: t.value };
+      }
+      if (this.isOp('(') || this.isOp('[')) {
+        const close = this.isOp('(') ? ')' : ']';
+        this.i++;
+        const inner = this.targets();
+        this.expectOp(close);
+        return inner;
+      }
+      throw this.fail();
+    };
+    const first = one();
+    if (!this.isOp(',')) return first;
+    const items = [first];
+    while (this.isOp(',')) {
+      this.i++;
+      if (this.isKeyword('in') || this.isOp(')') || this.isOp(']')) break;
+      items.push(one());
+    }
+    return { kind: 'tuple', items };
+  }
+
   private atom(): Expr {
     const t = this.peek();
     if (t.kind === 'num') {
       this.i++;
       return { kind: 'literal', value: t.value };
     }
-    if (t.kind === 'str') {
-      let value = '';
-      while (this.peek().kind === 'str') value += (this.take() as { value: string }).value;
-      return { kind: 'literal', value };
-    }
+    if (t.kind === 'str' || t.kind === 'fstr') return this.strings();
     if (t.kind === 'name') {
       this.i++;
       if (t.value === 'True') return { kind: 'literal', value: true };
@@ -451,6 +621,11 @@ class Parser {
       while (!this.isOp(']')) {
         const line = this.peek().line;
         const item = this.expression();
+        if (items.length === 0 && this.isKeyword('for')) {
+          const generators = this.comprehensionClauses();
+          this.expectOp(']');
+          return { kind: 'comprehension', type: 'list', element: item, value: null, generators };
+        }
         items.push(item);
         if (this.isOp(',')) this.i++;
         else if (!this.isOp(']')) throw this.missingComma(item, line);
@@ -465,24 +640,45 @@ class Parser {
         return { kind: 'tuple', items: [] };
       }
       const line = this.peek().line;
-      const e = this.expressionList();
+      const first = this.expression();
+      if (this.isKeyword('for')) {
+        const generators = this.comprehensionClauses();
+        this.expectOp(')');
+        return { kind: 'comprehension', type: 'generator', element: first, value: null, generators };
+      }
+      const e = this.expressionList(first);
       if (!this.isOp(')')) throw this.missingComma(e, line);
       this.i++;
       return e;
     }
     if (this.isOp('{')) {
       this.i++;
-      const entries: Array<readonly [Expr, Expr]> = [];
+      const entries: Array<readonly [Expr | null, Expr]> = [];
       while (!this.isOp('}')) {
         const line = this.peek().line;
-        const k = this.expression();
-        if (!this.isOp(':')) {
-          if (entries.length === 0) return this.setRest(k, line);
-          throw this.fail();
+        let v: Expr;
+        if (this.isOp('**')) {
+          this.i++;
+          v = this.arithmetic();
+          entries.push([null, v]);
+        } else {
+          const k = this.expression();
+          if (!this.isOp(':')) {
+            if (entries.length > 0) throw this.fail();
+            if (!this.isKeyword('for')) return this.setRest(k, line);
+            const generators = this.comprehensionClauses();
+            this.expectOp('}');
+            return { kind: 'comprehension', type: 'set', element: k, value: null, generators };
+          }
+          this.i++;
+          v = this.expression();
+          if (entries.length === 0 && this.isKeyword('for')) {
+            const generators = this.comprehensionClauses();
+            this.expectOp('}');
+            return { kind: 'comprehension', type: 'dict', element: k, value: v, generators };
+          }
+          entries.push([k, v]);
         }
-        this.i++;
-        const v = this.expression();
-        entries.push([k, v]);
         if (this.isOp(',')) this.i++;
         else if (!this.isOp('}')) throw this.missingComma(v, line);
       }
@@ -490,6 +686,28 @@ class Parser {
       return { kind: 'dict', entries };
     }
     throw this.fail();
+  }
+
+  /** Adjacent string literals, concatenated; with an f-string among them, an f-string. */
+  private strings(): Expr {
+    const parts: Array<string | FieldPart> = [];
+    let formatted = false;
+    for (let t = this.peek(); t.kind === 'str' || t.kind === 'fstr'; t = this.peek()) {
+      this.i++;
+      if (t.kind === 'str') parts.push(t.value);
+      else {
+        formatted = true;
+        parts.push(...fstringParts(t.value, t.line));
+      }
+    }
+    if (!formatted) return { kind: 'literal', value: parts.join('') };
+    const merged: Array<string | FieldPart> = [];
+    for (const p of parts) {
+      const last = merged[merged.length - 1];
+      if (typeof p === 'string' && typeof last === 'string') merged[merged.length - 1] = last + p;
+      else merged.push(p);
+    }
+    return { kind: 'fstring', parts: merged };
   }
 
   /** The rest of a set display `{a, b}` after its first item. */
@@ -508,6 +726,83 @@ class Parser {
     this.i++;
     return { kind: 'set', items };
   }
+}
+
+type FieldPart = { readonly expr: Expr; readonly conversion: 'r' | 's' | 'a' | null };
+
+/**
+ * The literal text and replacement fields of an f-string (its escapes already read). A field's expression runs to
+ * the first "}", "!" or ":" outside brackets and quotes and is parsed as an expression of its own; format specs are
+ * not supported.
+ */
+function fstringParts(text: string, line: number): Array<string | FieldPart> {
+  const parts: Array<string | FieldPart> = [];
+  let literal = '';
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if ((c === '{' || c === '}') && text[i + 1] === c) {
+      literal += c;
+      i += 2;
+      continue;
+    }
+    if (c === '}') throw syntaxError("f-string: single '}' is not allowed", line);
+    if (c !== '{') {
+      literal += c;
+      i++;
+      continue;
+    }
+    // CPython 3.11's fstring_find_expr: brackets and quotes are tracked to find where the expression ends.
+    const open: string[] = [];
+    let quote: string | null = null;
+    let j = i + 1;
+    for (; j < text.length; j++) {
+      const d = text[j]!;
+      if (d === '\\') throw syntaxError('f-string expression part cannot include a backslash', line);
+      if (quote !== null) {
+        if (d === quote) quote = null;
+      } else if (d === "'" || d === '"') quote = d;
+      else if ('([{'.includes(d)) open.push(d);
+      else if (d === '#') throw syntaxError("f-string expression part cannot include '#'", line);
+      else if (')]}'.includes(d)) {
+        if (open.length === 0) {
+          if (d === '}') break;
+          throw syntaxError(`f-string: unmatched '${d}'`, line);
+        }
+        const opener = open.pop()!;
+        if (OPENER_OF[d] !== opener) {
+          throw syntaxError(`f-string: closing parenthesis '${d}' does not match opening parenthesis '${opener}'`, line);
+        }
+      } else if (open.length === 0 && (d === ':' || (d === '!' && text[j + 1] !== '='))) break;
+    }
+    if (quote !== null) throw syntaxError('f-string: unterminated string', line);
+    if (open.length > 0) throw syntaxError(`f-string: unmatched '${open[open.length - 1]}'`, line);
+    const source = text.slice(i + 1, j);
+    if (j >= text.length) throw syntaxError("f-string: expecting '}'", line);
+    if (source.trim() === '') throw syntaxError('f-string: empty expression not allowed', line);
+    let conversion: FieldPart['conversion'] = null;
+    if (text[j] === '!') {
+      const k = text[j + 1] ?? '';
+      if (k !== 'r' && k !== 's' && k !== 'a') throw syntaxError("f-string: invalid conversion character: expected 's', 'r', or 'a'", line);
+      conversion = k;
+      j += 2;
+    }
+    if (text[j] === ':') throw syntaxError('f-string format specs are not supported', line);
+    if (text[j] !== '}') throw syntaxError("f-string: expecting '}'", line);
+    if (literal !== '') parts.push(literal);
+    literal = '';
+    let expr: Expr;
+    try {
+      expr = parsePythonExpression(`(${source})`);
+    } catch (e) {
+      if (!(e instanceof PyException)) throw e;
+      throw syntaxError(`f-string: ${e.message.replace(/ \(<string>, line \d+\)$/, '')}`, line);
+    }
+    parts.push({ expr, conversion });
+    i = j + 1;
+  }
+  if (literal !== '') parts.push(literal);
+  return parts;
 }
 
 /** Parses one Python expression (normally a call) into a tree. */
@@ -532,6 +827,7 @@ export function literalValue(e: Expr): PyValue | undefined {
     case 'dict': {
       const d = new PyDict();
       for (const [k, v] of e.entries) {
+        if (k === null) return undefined;
         const kv = literalValue(k);
         const vv = literalValue(v);
         if (kv === undefined || vv === undefined) return undefined;

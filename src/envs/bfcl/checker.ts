@@ -1,5 +1,6 @@
 import type { ApiClass, ApiContext } from './apis/contract.js';
-import { ApiSession } from './executor.js';
+import { processStateOf } from './apis/process-state.js';
+import { ApiSession, DEFAULT_MODEL_NAME } from './executor.js';
 import { PyDict, pyEq, type PyValue } from './python/value.js';
 
 /**
@@ -9,7 +10,11 @@ import { PyDict, pyEq, type PyValue } from './python/value.js';
  * kept across turns. A turn whose ground truth is empty is skipped (its model calls still run, so later states
  * are right). Otherwise: an empty model turn fails; then every public attribute of every instance must be equal
  * (Python `==`); then every ground-truth result of the turn must appear among the model's results of this and all
- * earlier turns (as a multiset). The first failure is the verdict.
+ * earlier turns (as a multiset). The first failure is the verdict, and the original stops there: nothing of later
+ * turns runs on the context's process state (post_tweet's shared defaults, see ProcessState), so a whole file is
+ * checked in the same conditions as by the original. Later turns are still checked and executed, for per-turn
+ * information only, in a second run on a copy of the process state taken before the check (so their results follow
+ * from the same states, and no later check can see them).
  */
 export type CheckerErrorType =
   | 'multi_turn:force_terminated'
@@ -38,11 +43,14 @@ export interface CheckerVerdict {
   readonly turn: number | null;
   readonly details: PyValue;
   /**
-   * Every turn checked on its own with the same rules (the original stops at the first failure; later turns here
-   * are extra information, e.g. for per-turn rewards). Empty when force-terminated.
+   * Every turn checked on its own with the same rules (the original stops at the first failure; the turns after it
+   * come from the isolated second run, e.g. for per-turn rewards). Empty when force-terminated.
    */
   readonly turns: readonly TurnVerdict[];
-  /** The result string of every model call, `[turn][step][call]` (empty when force-terminated). */
+  /**
+   * The result string of every model call, `[turn][step][call]`: up to the failing turn from the check itself, after
+   * it from the isolated second run (empty when force-terminated).
+   */
   readonly modelResults: string[][][];
 }
 
@@ -56,6 +64,8 @@ export interface CheckableEntry {
 export interface CheckerOptions {
   readonly context: ApiContext;
   readonly registry?: ReadonlyMap<string, ApiClass>;
+  /** The run's model name, part of the instance names (see `SessionOptions.modelName`; default `DEFAULT_MODEL_NAME`). */
+  readonly modelName?: string;
 }
 
 /** Whether an entry runs its classes in long-context mode (decided from the id, as the original does). */
@@ -89,15 +99,42 @@ export function multiTurnCheck(
       modelResults: [],
     };
   }
+  const start = processStateOf(options.context).snapshot();
+  const checked = runTurns(model, groundTruth, entry, options, true);
+  const failed = checked.turns.find((t) => !t.valid);
+  if (!failed) {
+    const { turns, modelResults } = checked;
+    return { valid: true, errorType: null, errorMessage: null, turn: null, details: null, turns, modelResults };
+  }
+  let { turns, modelResults } = checked;
+  if (failed.turn < groundTruth.length - 1) {
+    const rest = runTurns(model, groundTruth, entry, { ...options, context: { ...options.context, process: start } }, false);
+    turns = [...turns, ...rest.turns.slice(failed.turn + 1)];
+    modelResults = [...modelResults, ...rest.modelResults.slice(failed.turn + 1)];
+  }
+  const { errorType, errorMessage, details } = failed;
+  return { valid: false, errorType, errorMessage, turn: failed.turn, details, turns, modelResults };
+}
+
+/** The checker's loop: per turn the model's steps, then the ground truth's calls, then the check. */
+function runTurns(
+  model: ReadonlyArray<ReadonlyArray<readonly string[]>>,
+  groundTruth: ReadonlyArray<readonly string[]>,
+  entry: CheckableEntry,
+  options: CheckerOptions,
+  stopAtFailure: boolean,
+): { turns: TurnVerdict[]; modelResults: string[][][] } {
+  const modelName = options.modelName ?? DEFAULT_MODEL_NAME;
   const sessionOptions = {
     involvedClasses: entry.involvedClasses,
     initialConfig: entry.initialConfig,
     longContext: isLongContextEntry(entry.id),
     context: options.context,
+    entryId: entry.id,
     ...(options.registry ? { registry: options.registry } : {}),
   };
-  const modelSession = new ApiSession(sessionOptions);
-  const truthSession = new ApiSession(sessionOptions);
+  const modelSession = new ApiSession({ ...sessionOptions, modelName: `${modelName}_eval` });
+  const truthSession = new ApiSession({ ...sessionOptions, modelName: `${modelName}_ground_truth_eval` });
   const allModelResults: string[] = [];
   const turns: TurnVerdict[] = [];
   const modelResults: string[][][] = [];
@@ -108,12 +145,11 @@ export function multiTurnCheck(
     for (const r of turnResults) allModelResults.push(...r);
     const truthCalls = groundTruth[turn]!;
     const truthResults = truthSession.executeAll(truthCalls);
-    turns.push(checkTurn(turn, steps, truthCalls, truthResults, allModelResults, modelSession, truthSession));
+    const verdict = checkTurn(turn, steps, truthCalls, truthResults, allModelResults, modelSession, truthSession);
+    turns.push(verdict);
+    if (stopAtFailure && !verdict.valid) break;
   }
-  const failed = turns.find((t) => !t.valid);
-  if (!failed) return { valid: true, errorType: null, errorMessage: null, turn: null, details: null, turns, modelResults };
-  const { errorType, errorMessage, details } = failed;
-  return { valid: false, errorType, errorMessage, turn: failed.turn, details, turns, modelResults };
+  return { turns, modelResults };
 }
 
 function checkTurn(

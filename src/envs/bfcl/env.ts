@@ -2,6 +2,7 @@ import { toolCallBlocksInOrder, type AssistantMessage, type ChatMessage } from '
 import type { Env, EnvEvaluation } from '../env.js';
 import { pythonJson } from '../../core/python-json.js';
 import { GOLDEN_DATE, fixedClock, type ApiContext, type Clock } from './apis/contract.js';
+import { ProcessState } from './apis/process-state.js';
 import { multiTurnCheck, isLongContextEntry, type CheckerVerdict } from './checker.js';
 import type { BfclEntry } from './data.js';
 import { ApiSession } from './executor.js';
@@ -28,6 +29,12 @@ export interface BfclEnvOptions {
   readonly maxCalls?: number;
   /** Text placed before the tools section of the system prompt (default: none). */
   readonly systemPrompt?: string | null;
+  /**
+   * Run episodes on the process-wide state the original shares across entries (post_tweet's default lists, the
+   * long-context dicts it mutates; see ProcessState), as `bfcl replay` does. Default false: every episode, and every
+   * evaluation, starts from a fresh state, so results do not depend on which episodes ran before or alongside.
+   */
+  readonly sharedProcessState?: boolean;
   /**
    * Spell the tools out in the system prompt, as BFCL prompts a model (default true). False leaves them to the
    * renderer, which gets them from `reset().tools` (the compact renderer gives each tool a token instead); with no
@@ -94,6 +101,7 @@ export class BfclEnv implements Env<BfclEntry> {
   private readonly maxStepsPerTurn: number;
   private readonly maxCalls: number;
   private readonly systemPrompt: string | null;
+  private readonly sharedProcessState: boolean;
   private readonly toolsInSystemPrompt: boolean;
   private entry: BfclEntry | null = null;
   private session: ApiSession | null = null;
@@ -110,6 +118,7 @@ export class BfclEnv implements Env<BfclEntry> {
     this.maxStepsPerTurn = options.maxStepsPerTurn ?? BFCL_MAX_STEPS_PER_TURN;
     this.maxCalls = options.maxCalls ?? Infinity;
     this.systemPrompt = options.systemPrompt ?? null;
+    this.sharedProcessState = options.sharedProcessState ?? false;
     this.toolsInSystemPrompt = options.toolsInSystemPrompt ?? true;
     if (!(this.maxStepsPerTurn >= 1)) throw new RangeError('maxStepsPerTurn must be at least 1');
     if (!(this.maxCalls >= 0)) throw new RangeError('maxCalls must be non-negative');
@@ -121,7 +130,8 @@ export class BfclEnv implements Env<BfclEntry> {
       involvedClasses: entry.involvedClasses,
       initialConfig: entry.initialConfig,
       longContext: isLongContextEntry(entry.id),
-      context: this.context,
+      context: this.episodeContext(),
+      entryId: entry.id,
     });
     this.calls = [[]];
     this.turn = 0;
@@ -176,13 +186,18 @@ export class BfclEnv implements Env<BfclEntry> {
   evaluate(): BfclEvaluation {
     const entry = this.requireEntry();
     const model = this.calls.map((t) => t.map((s) => [...s]));
-    const verdict = multiTurnCheck(model, entry.groundTruth, entry, { context: this.context });
+    const verdict = multiTurnCheck(model, entry.groundTruth, entry, { context: this.episodeContext() });
     return { score: verdict.valid ? 1 : 0, success: verdict.valid, details: { ...verdict, calls: model }, verdict, calls: model };
   }
 
   close(): void {
     this.entry = null;
     this.session = null;
+  }
+
+  /** The context of an episode's sessions: the process-wide state when shared, else a new process's. */
+  private episodeContext(): ApiContext {
+    return this.sharedProcessState ? this.context : { ...this.context, process: ProcessState.fresh() };
   }
 
   private nextQuestion(entry: BfclEntry): BfclStep {

@@ -1,8 +1,9 @@
 import { UserError } from '../../core/errors.js';
-import { GOLDEN_DATE, fixedClock, type Clock } from './apis/contract.js';
+import { GOLDEN_DATE, fixedClock, type ApiContext, type Clock } from './apis/contract.js';
+import { PROCESS_STATE, type ProcessState } from './apis/process-state.js';
 import { isLongContextEntry, multiTurnCheck } from './checker.js';
 import { loadEntries, type BfclCategory, type BfclEntry } from './data.js';
-import { ApiSession } from './executor.js';
+import { ApiSession, DEFAULT_MODEL_NAME } from './executor.js';
 
 /**
  * The replay contract: a model's calls for one entry in, the result string of every call and the checker's
@@ -45,21 +46,43 @@ export function entriesById(category: BfclCategory): Map<string, BfclEntry> {
   return new Map(loadEntries(category).map((e) => [e.id, e]));
 }
 
-/** Runs one input against its entry. */
-export function replay(input: ReplayInput, entry: BfclEntry, clock: Clock = fixedClock(GOLDEN_DATE)): ReplayOutput {
-  const verdict = multiTurnCheck(input.model, entry.groundTruth, entry, { context: { clock } });
+export interface ReplayOptions {
+  /** "Today" for TravelAPI's age check (default: the goldens' 2026-11-25). */
+  readonly clock?: Clock;
+  /** The model name in the original's instance names (see `SessionOptions.modelName`). */
+  readonly modelName?: string;
+  /**
+   * The state shared across entries (default: the process-wide one, so a file replays as in one Python process;
+   * a test passes `ProcessState.fresh()` to replay as a new process would).
+   */
+  readonly process?: ProcessState;
+}
+
+/**
+ * Runs one input against its entry. The results of turns after the failing one, and all results of a
+ * force-terminated input (the original's checker runs nothing then), are computed on a copy of the process state,
+ * so they change nothing that later inputs see.
+ */
+export function replay(input: ReplayInput, entry: BfclEntry, options: ReplayOptions = {}): ReplayOutput {
+  const context = { clock: options.clock ?? fixedClock(GOLDEN_DATE), process: options.process ?? PROCESS_STATE };
+  const modelName = options.modelName ?? DEFAULT_MODEL_NAME;
+  const verdict = multiTurnCheck(input.model, entry.groundTruth, entry, { context, modelName });
   const results =
-    verdict.errorType === 'multi_turn:force_terminated' ? forceTerminatedResults(input, entry, clock) : verdict.modelResults;
+    verdict.errorType === 'multi_turn:force_terminated'
+      ? forceTerminatedResults(input, entry, { ...context, process: context.process.snapshot() }, modelName)
+      : verdict.modelResults;
   return { id: input.id, results, valid: verdict.valid, error_type: verdict.errorType };
 }
 
 /** When the turn counts differ the checker runs nothing; the results still come from running the model's calls. */
-function forceTerminatedResults(input: ReplayInput, entry: BfclEntry, clock: Clock): string[][][] {
+function forceTerminatedResults(input: ReplayInput, entry: BfclEntry, context: ApiContext, modelName: string): string[][][] {
   const session = new ApiSession({
     involvedClasses: entry.involvedClasses,
     initialConfig: entry.initialConfig,
     longContext: isLongContextEntry(entry.id),
-    context: { clock },
+    context,
+    modelName: `${modelName}_eval`,
+    entryId: entry.id,
   });
   return input.model.map((turn) => turn.map((step) => session.executeAll(step)));
 }

@@ -75,10 +75,6 @@ export class RowKv {
     return this.v[layer]!.at + 4 * h * this.capacity * this.dh;
   }
 
-  get columns(): number {
-    return this.capacity;
-  }
-
   private free(): void {
     for (const b of [...this.k, ...this.v]) b.free();
     this.k = [];

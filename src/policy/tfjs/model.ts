@@ -6,6 +6,7 @@
 import type { ModelConfig } from '../learner.js';
 import { tf } from './backend.js';
 import type { FlatLayout } from './layout.js';
+import { allocTensor, heapF32, offsetOf } from './heap.js';
 import { attendTokens, type RowKv } from './kv-cache.js';
 import { causalAttention, gatherRows, gelu, layerNorm, linear as linearOp, matmul, targetLogprobs, transpose } from './ops.js';
 
@@ -72,13 +73,41 @@ export function outputLogits(p: ParamView, hidden: Tensor): tf.Tensor2D {
  */
 export function extendStep(config: ModelConfig, p: ParamView, rows: readonly RowKv[], tokens: Int32Array, positions: Int32Array, rowOf: Int32Array, last: Int32Array): tf.Tensor2D {
   const { nLayers, nHeads: H } = config;
-  let x: Tensor = tf.add(gatherRows(p.get('wte.weight'), tokens), gatherRows(p.get('wpe.weight'), positions));
+  let x: Tensor = embed(p.get('wte.weight'), tokens, p.get('wpe.weight'), positions);
   for (let i = 0; i < nLayers; i++) {
     const h = layerNorm(x, p.get(`h.${i}.ln_1.weight`), p.get(`h.${i}.ln_1.bias`));
     const qkv = linear(p, `h.${i}.attn.c_attn`, h);
     x = tf.add(x, linear(p, `h.${i}.attn.c_proj`, attendTokens(i, qkv, rows, rowOf, positions, H)));
     x = tf.add(x, mlp(p, i, layerNorm(x, p.get(`h.${i}.ln_2.weight`), p.get(`h.${i}.ln_2.bias`))));
   }
-  const at = last.length === tokens.length ? x : gatherRows(x, last);
+  const at = last.length === tokens.length ? x : takeRows(x, last);
   return outputLogits(p, layerNorm(at, p.get('ln_f.weight'), p.get('ln_f.bias')));
+}
+
+/**
+ * wte[tokens[j]] + wpe[positions[j]] for each j, [N, d], written in place in the backend's memory (sampling only,
+ * no gradient): the wasm backend's Gather kernel goes element by element and cost more than the prefill's attention.
+ */
+function embed(wte: Tensor, tokens: Int32Array, wpe: Tensor, positions: Int32Array): Tensor {
+  const d = wte.shape[1]!;
+  const out = allocTensor([tokens.length, d]);
+  const mem = heapF32();
+  const [o, te, pe] = [offsetOf(out) / 4, offsetOf(wte) / 4, offsetOf(wpe) / 4];
+  for (let j = 0; j < tokens.length; j++) {
+    const a = te + tokens[j]! * d;
+    const b = pe + positions[j]! * d;
+    const c = o + j * d;
+    for (let k = 0; k < d; k++) mem[c + k] = mem[a + k]! + mem[b + k]!;
+  }
+  return out;
+}
+
+/** Rows `rows` of x [n, d] (no gradient), copied in the backend's memory. */
+function takeRows(x: Tensor, rows: Int32Array): Tensor {
+  const d = x.shape[1]!;
+  const out = allocTensor([rows.length, d]);
+  const mem = heapF32();
+  const [o, src] = [offsetOf(out) / 4, offsetOf(x) / 4];
+  rows.forEach((r, j) => mem.copyWithin(o + j * d, src + r * d, src + (r + 1) * d));
+  return out;
 }

@@ -59,3 +59,79 @@ test('syntax errors carry CPython texts', () => {
     assert.throws(() => parsePythonExpression(src), { name: 'SyntaxError', message }, src);
   }
 });
+
+// Every Python 3.11 keyword as an argument name, as CPython 3.11.7 compiles it: True/False/None "cannot assign to",
+// every other keyword "invalid syntax", at the keyword's line.
+test('Python keywords as argument names fail as in CPython, wherever they are', () => {
+  const keywords = ['False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif', 'else', 'except', 'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or', 'pass', 'raise', 'return', 'try', 'while', 'with', 'yield'];
+  const shapes: ReadonlyArray<readonly [string, number]> = [
+    ["f(K='A')", 1],
+    ["f(a=1, K='B')", 1],
+    ["f(\n  K='B')", 2],
+    ["f(K='A', to='B')", 1],
+    ['f(x=K_ok, K=1)', 1],
+  ];
+  for (const k of keywords) {
+    const what = ['True', 'False', 'None'].includes(k) ? `cannot assign to ${k}` : 'invalid syntax';
+    for (const [shape, line] of shapes) {
+      const src = shape.replaceAll('K', k);
+      assert.throws(() => parsePythonExpression(src), { name: 'SyntaxError', message: `${what} (<string>, line ${line})` }, src);
+    }
+  }
+});
+
+// Expressions around calls, as CPython 3.11.7 compiles them ('OK': valid, which the port parses too).
+test('comprehensions, conditionals, comparisons, boolean operators and f-strings parse; their errors match CPython', () => {
+  const cases: Array<[string, string]> = [
+    ["f'{ls(}'", "f-string: closing parenthesis '}' does not match opening parenthesis '(' (<string>, line 1)"],
+    ["f'{a[}'", "f-string: closing parenthesis '}' does not match opening parenthesis '[' (<string>, line 1)"],
+    ["f'{a)}'", "f-string: unmatched ')' (<string>, line 1)"],
+    ["f'{a(]}'", "f-string: closing parenthesis ']' does not match opening parenthesis '(' (<string>, line 1)"],
+    ["f'{\"x}'", "f-string: unterminated string (<string>, line 1)"],
+    ["f'{a#}'", "f-string expression part cannot include '#' (<string>, line 1)"],
+    ["f'{}'", "f-string: empty expression not allowed (<string>, line 1)"],
+    ["f'{a!x}'", "f-string: invalid conversion character: expected 's', 'r', or 'a' (<string>, line 1)"],
+    ["f'}'", "f-string: single '}' is not allowed (<string>, line 1)"],
+    ["f'{a'", "f-string: expecting '}' (<string>, line 1)"],
+    ["f'{a!r}'", "OK"],
+    ["f'{{x}}'", "OK"],
+    ["f'{a}{b}c'", "OK"],
+    ["f'{(1, 2)}'", "OK"],
+    ["[x for x in y if z]", "OK"],
+    ["[x for x, y in z]", "OK"],
+    ["[x for (x, y) in z]", "OK"],
+    ["{x: y for x in z}", "OK"],
+    ["{x for x in y}", "OK"],
+    ["f(x for x in y)", "OK"],
+    ["f(x for x in y, 1)", "Generator expression must be parenthesized (<string>, line 1)"],
+    ["f(1, x for x in y)", "Generator expression must be parenthesized (<string>, line 1)"],
+    ["(x for x in y)", "OK"],
+    ["a if b", "expected 'else' after 'if' expression (<string>, line 1)"],
+    ["a if b else c", "OK"],
+    ["not a", "OK"],
+    ["a and b or c", "OK"],
+    ["a not in b", "OK"],
+    ["a is not b", "OK"],
+    ["a < b < c", "OK"],
+    ["a <> b", "invalid syntax (<string>, line 1)"],
+    ["a != b", "OK"],
+    ["a == = b", "invalid syntax (<string>, line 1)"],
+    ["x = 1", "invalid syntax (<string>, line 1)"],
+    ["[x for in y]", "invalid syntax (<string>, line 1)"],
+    ["[for x in y]", "invalid syntax (<string>, line 1)"],
+    ["{**a, 'b': 1}", "OK"],
+    ["{**a: 1}", "invalid syntax (<string>, line 1)"],
+    ["f(a)(b)", "OK"],
+    ["a.b.c(d)", "OK"],
+    ["[x for x in y for z in x]", "OK"],
+  ];
+  for (const [src, want] of cases) {
+    let got = 'OK';
+    try {
+      parsePythonExpression(src);
+    } catch (e) {
+      got = (e as Error).message;
+    }
+    assert.equal(got, want, src);
+  }
+});

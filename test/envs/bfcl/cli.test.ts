@@ -61,6 +61,25 @@ test("seeupo bfcl replay --today moves TravelAPI's today (default: the goldens' 
   assert.match(bad.err, /--today takes a date YYYY-MM-DD, got '2026-02-30'/);
 });
 
+// What the original's executor printed (CPython 3.11.7, model_name 'gpt-4o-2024-11-20-FC', is_evaL_run=True): the
+// method name inside the string gets the instance's name, made of the model name and the entry id.
+test("seeupo bfcl replay --model-name names the instances the original writes into strings (default 'seeupo')", () => {
+  const calls = ["echo(content='run ls () now', file_name='a.txt')", "cat(file_name='a.txt')"];
+  const file = inputFile([JSON.stringify({ id: 'multi_turn_base_0', model: [[calls], [], [], []] })]);
+  const catResult = (r: { code: number | null; out: string; err: string }): string => {
+    assert.equal(r.code, 0, r.err);
+    return (JSON.parse(r.out) as { results: string[][][] }).results[0]![0]![1]!;
+  };
+  assert.equal(
+    catResult(seeupo('bfcl', 'replay', '--category', 'base', '--input', file, '--model-name', 'gpt-4o-2024-11-20-FC')),
+    '{"file_content": "run gpt_4o_2024_11_20_FC_eval_multi_turn_base_0_GorillaFileSystem_instance.ls() now"}',
+  );
+  assert.equal(
+    catResult(seeupo('bfcl', 'replay', '--category', 'base', '--input', file)),
+    '{"file_content": "run seeupo_eval_multi_turn_base_0_GorillaFileSystem_instance.ls() now"}',
+  );
+});
+
 test('seeupo bfcl replay names bad input without a stack trace', () => {
   const unknownId = seeupo('bfcl', 'replay', '--category', 'base', '--input', inputFile(['{"id": "multi_turn_base_999", "model": []}']));
   assert.equal(unknownId.code, 2);

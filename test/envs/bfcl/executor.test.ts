@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { GOLDEN_DATE, fixedClock } from '../../../src/envs/bfcl/apis/contract.js';
 import { loadEntries } from '../../../src/envs/bfcl/data.js';
 import { ApiSession } from '../../../src/envs/bfcl/executor.js';
+import { PyDict } from '../../../src/envs/bfcl/python/value.js';
 
 /**
  * Call strings (valid, malformed, blocked, unknown names, wrong types, expressions) executed in order on entry
@@ -84,4 +85,89 @@ test('ApiSession resolves names only among the involved classes and rejects unkn
       }),
     /NoSuchAPI is not ported/,
   );
+});
+
+// Python around calls, evaluated by CPython 3.11.7 (`eval(expr, {"__builtins__": __builtins__}, {})`, the result
+// turned into text as the original executor does): builtins, methods of values, comprehensions, f-strings, boolean
+// and comparison operators, and their error texts.
+test('ApiSession evaluates builtins, value methods, comprehensions and operators as CPython does', () => {
+  const session = new ApiSession({ involvedClasses: [], initialConfig: new PyDict(), longContext: false, context: { clock: fixedClock(GOLDEN_DATE) } });
+  const cases: Array<[string, string]> = [
+    ["len([1, 2])", "2"],
+    ["len('h\u00e9llo')", "5"],
+    ["len(5)", "Error during execution: object of type 'int' has no len()"],
+    ["len()", "Error during execution: len() takes exactly one argument (0 given)"],
+    ["sorted([3, 1, 2], reverse=True)", "[3, 2, 1]"],
+    ["sorted(['b', 'a', 'C'])", "['C', 'a', 'b']"],
+    ["sorted([1, 'a'])", "Error during execution: '<' not supported between instances of 'str' and 'int'"],
+    ["str(1.0)", "1.0"],
+    ["str()", ""],
+    ["repr('a')", "'a'"],
+    ["min([])", "Error during execution: min() arg is an empty sequence"],
+    ["min([], default=0)", "0"],
+    ["max(3, 1, 2)", "3"],
+    ["min('bca')", "a"],
+    ["sum([1, 2.5])", "3.5"],
+    ["sum([1, 2], 10)", "13"],
+    ["abs(-3)", "3"],
+    ["round(2.675, 2)", "2.67"],
+    ["round(2.5)", "2"],
+    ["list(zip('ab', [1, 2, 3]))", "[('a', 1), ('b', 2)]"],
+    ["list(enumerate(['x', 'y'], 1))", "[(1, 'x'), (2, 'y')]"],
+    ["list(range(2, 10, 3))", "[2, 5, 8]"],
+    ["list(range(5, 0, -2))", "[5, 3, 1]"],
+    ["range(3)[1]", "1"],
+    ["'a b  c'.split()", "['a', 'b', 'c']"],
+    ["'a,b'.split(',')", "['a', 'b']"],
+    ["'-'.join(['a', 'b'])", "a-b"],
+    ["' x '.strip()", "x"],
+    ["'Hi'.upper() + 'Hi'.lower()", "HIhi"],
+    ["'abc'.replace('b', 'x')", "axc"],
+    ["'abc'.startswith('a')", "True"],
+    ["{'a': 1}.get('b', 2)", "2"],
+    ["{'a': 1}.get('a')", "1"],
+    ["list({'a': 1, 'b': 2}.items())", "[('a', 1), ('b', 2)]"],
+    ["[1, 2, 1].count(1)", "2"],
+    ["[1, 2].index(3)", "Error during execution: 3 is not in list"],
+    ["{'a': 1}.nope()", "Error during execution: 'dict' object has no attribute 'nope'"],
+    ["[x * 2 for x in range(3) if x]", "[2, 4]"],
+    ["{k: v for k, v in [(1, 2), (3, 4)]}", "{\"1\": 2, \"3\": 4}"],
+    ["{x % 2 for x in range(5)}", "{0, 1}"],
+    ["[(x, y) for x in 'ab' for y in range(2)]", "[('a', 0), ('a', 1), ('b', 0), ('b', 1)]"],
+    ["[a for a, b in [(1, 2, 3)]]", "Error during execution: too many values to unpack (expected 2)"],
+    ["[a for a, b in [1]]", "Error during execution: cannot unpack non-iterable int object"],
+    ["f'{1}{\"x\"!r}{[1, 2]}'", "1'x'[1, 2]"],
+    ["f'{{}}{1+1}'", "{}2"],
+    ["1 < 2 < 3", "True"],
+    ["1 < 3 < 2", "False"],
+    ["not []", "True"],
+    ["[] or 'x'", "x"],
+    ["0 and 1/0", "0"],
+    ["None is None", "True"],
+    ["'a' in 'abc'", "True"],
+    ["'z' not in ['a']", "True"],
+    ["1 if [] else 2", "2"],
+    ["int('x')", "Error during execution: invalid literal for int() with base 10: 'x'"],
+    ["int(' 42 ')", "42"],
+    ["float('1e3')", "1000.0"],
+    ["bool('')", "False"],
+    ["tuple([1])", "(1,)"],
+    ["list('ab')", "['a', 'b']"],
+    ["{**{'a': 1}, 'b': 2}", "{\"a\": 1, \"b\": 2}"],
+    ["{**[1]}", "Error during execution: 'list' object is not a mapping"],
+    ["print('x')", "None"],
+    ["print(x=1)", "Error during execution: 'x' is an invalid keyword argument for print()"],
+    ["len(x=1)", "Error during execution: len() takes no keyword arguments"],
+    ["sum(x for x in [1, 2])", "3"],
+    ["'abc'[1]", "b"],
+    ["[1, 2][5]", "Error during execution: list index out of range"],
+    ["{'a': 1}['b']", "Error during execution: 'b'"],
+    ["(1, 'a')", "(1, 'a')"],
+    ["1 == 1.0", "True"],
+    ["[1] * 2 + [3]", "[1, 1, 3]"],
+    ["str([1, 'a', None, 1.5])", "[1, 'a', None, 1.5]"],
+    ["x", "Error during execution: name 'x' is not defined"],
+    ["[y for y in [1]][0] + y", "Error during execution: name 'y' is not defined"],
+  ];
+  for (const [expr, want] of cases) assert.equal(session.execute(expr), want, expr);
 });

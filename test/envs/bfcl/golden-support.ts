@@ -2,8 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PyDict, PyObject, PyTuple, pyRepr, pyStr, type PyValue } from '../../../src/envs/bfcl/python/value.js';
 
-/** The goldens made by ../shared/bfcl/make_golden.py (tests only; the product never reads ../shared). */
-export const GOLDEN_DIR = join(process.cwd(), '..', 'shared', 'bfcl', 'golden');
+/**
+ * The goldens made by ../shared/bfcl/make_golden.py (tests only; the product never reads ../shared).
+ * SEEUPO_BFCL_SHARED names the shared bfcl folder where it is not ../shared/bfcl (a git worktree elsewhere).
+ */
+export const SHARED_BFCL_DIR = process.env.SEEUPO_BFCL_SHARED ?? join(process.cwd(), '..', 'shared', 'bfcl');
+export const GOLDEN_DIR = join(SHARED_BFCL_DIR, 'golden');
 
 export function goldenAvailable(): boolean {
   return existsSync(join(GOLDEN_DIR, 'results.base.jsonl'));

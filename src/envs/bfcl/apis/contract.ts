@@ -1,4 +1,5 @@
 import { PyDict, PyException, attributeError, jsonDumps, pyStr, typeError, type PyValue } from '../python/value.js';
+import type { ProcessState } from './process-state.js';
 
 /**
  * The contract every ported API class follows (see src/envs/bfcl/README.md).
@@ -49,6 +50,12 @@ export const GOLDEN_DATE = new Date(Date.UTC(2026, 10, 25));
 /** What an API instance may read from its surroundings (injected, never global). */
 export interface ApiContext {
   readonly clock: Clock;
+  /**
+   * The objects the original shares across entries in one process (post_tweet's default lists, the mutated
+   * long_context.py dicts). Default: the process-wide `PROCESS_STATE`, as in the original; an isolated episode
+   * passes its own `ProcessState.fresh()`.
+   */
+  readonly process?: ProcessState;
 }
 
 /** An instance of a ported class. Public methods are additional members named like the Python methods. */

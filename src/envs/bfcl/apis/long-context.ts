@@ -7,7 +7,8 @@ import { Ellipsis, PyDict, type PyValue } from '../python/value.js';
  *
  * The values live in data/bfcl/long_context.json (dumped from the Python module with json.dumps, so ints and floats
  * keep their types through jsonLoads). Python keeps one module object per process, and vehicle_control.py writes
- * into LONG_WEATHER_EXTENSION; these exports are likewise single shared mutable objects.
+ * into LONG_WEATHER_EXTENSION. These exports are the values at start-up, only read by the classes: the objects the
+ * classes mutate are copied into a `ProcessState` (process-state.ts), one per process or per isolated episode.
  */
 const data = jsonLoads(readBfclData('long_context.json'));
 if (!(data instanceof PyDict)) throw new Error('data/bfcl/long_context.json: expected an object');

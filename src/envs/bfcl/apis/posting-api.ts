@@ -2,6 +2,7 @@ import { asDict, asList, asStr, getItem, listRemove, pyIn, pyIter } from '../pyt
 import { pyAdd, pyInt, pyLen } from '../python/ops.js';
 import { PyDict, deepCopy, pyEq, pyStr, pyTruthy, typeError, type PyValue } from '../python/value.js';
 import { defineApiClass, scenarioGet, sig, type ApiInstance } from './contract.js';
+import { processStateOf, type ProcessState } from './process-state.js';
 
 /** Port of posting_api.py (TwitterAPI): tweets, comments, retweets and follows behind a password login. */
 const DEFAULT_STATE = PyDict.of({
@@ -31,6 +32,8 @@ export class TwitterAPI implements ApiInstance {
   retweets: PyValue = new PyDict();
   following_list: PyValue = [];
   tweet_counter: PyValue = 0n;
+
+  constructor(private readonly process: ProcessState) {}
 
   loadScenario(scenario: PyDict): void {
     const d = deepCopy(DEFAULT_STATE);
@@ -72,6 +75,8 @@ export class TwitterAPI implements ApiInstance {
   }
 
   post_tweet(content: PyValue, tags: PyValue, mentions: PyValue): PyValue {
+    if (tags === DEFAULT_TAGS) tags = this.process.postTweetTags;
+    if (mentions === DEFAULT_MENTIONS) mentions = this.process.postTweetMentions;
     if (!pyTruthy(this.authenticated)) {
       return PyDict.of({ error: 'User not authenticated. Please authenticate before posting.' });
     }
@@ -180,7 +185,7 @@ export class TwitterAPI implements ApiInstance {
 
 export const TwitterApiClass = defineApiClass({
   className: 'TwitterAPI',
-  create: () => new TwitterAPI(),
+  create: (context) => new TwitterAPI(processStateOf(context)),
   prototype: TwitterAPI.prototype,
   methods: {
     authenticate_twitter: sig('username', 'password'),

@@ -15,7 +15,7 @@ import {
   type PyValue,
 } from '../python/value.js';
 import { defineApiClass, scenarioGet, sig, type ApiContext, type ApiInstance, type Clock } from './contract.js';
-import { BOOKING_RECORD_EXTENSION, CREDIT_CARD_EXTENSION } from './long-context.js';
+import { processStateOf, type ProcessState } from './process-state.js';
 
 /**
  * Port of travel_booking.py (TravelAPI): token authentication, credit cards, flight costs and bookings, insurance,
@@ -24,7 +24,8 @@ import { BOOKING_RECORD_EXTENSION, CREDIT_CARD_EXTENSION } from './long-context.
  * Quirks kept from the original: ids, tokens and card balances are seeded `randint` draws; a wrong access token
  * costs one use of the token (and a TypeError when no token was ever issued, `None -= 1`); `datetime.today()` is
  * the injected clock (`ApiContext.clock`); in long-context mode the filler cards and bookings of long_context.py are
- * merged in as the shared module objects (as Python does, so their balances are shared), `get_flight_cost` lists
+ * merged in as the shared module objects (as Python does, so their balances are shared; the session's `ProcessState`
+ * holds them), `get_flight_cost` lists
  * every route and `book_flight` returns the whole booking record.
  */
 
@@ -144,7 +145,10 @@ export class TravelAPI implements ApiInstance {
   /** `_flight_cost_lookup`: "from|to|class|date" → cost, filled by get_flight_cost and read by book_flight. */
   private flightCostLookup = new Map<string, number>();
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly process: ProcessState,
+  ) {}
 
   loadScenario(scenario: PyDict, longContext: boolean): void {
     const defaults = deepCopy(DEFAULT_STATE);
@@ -163,9 +167,9 @@ export class TravelAPI implements ApiInstance {
     if (longContext) {
       // Existing cards and bookings are kept; the filler entries are the shared module objects, as in Python.
       const cards = asDict(this.credit_card_list, 'items');
-      for (const [id, card] of CREDIT_CARD_EXTENSION) if (!cards.has(id)) cards.set(id, card);
+      for (const [id, card] of this.process.creditCardExtension) if (!cards.has(id)) cards.set(id, card);
       const bookings = asDict(this.booking_record, 'items');
-      for (const [id, booking] of BOOKING_RECORD_EXTENSION) if (!bookings.has(id)) bookings.set(id, booking);
+      for (const [id, booking] of this.process.bookingRecordExtension) if (!bookings.has(id)) bookings.set(id, booking);
     }
   }
 
@@ -486,7 +490,7 @@ function assertHashable(v: PyValue): void {
 
 export const TravelApiClass = defineApiClass({
   className: 'TravelAPI',
-  create: (context: ApiContext) => new TravelAPI(context.clock),
+  create: (context: ApiContext) => new TravelAPI(context.clock, processStateOf(context)),
   prototype: TravelAPI.prototype,
   methods: {
     authenticate_travel: sig('client_id', 'client_secret', 'refresh_token', 'grant_type', 'user_first_name', 'user_last_name'),

@@ -3,10 +3,10 @@ import { asDict, augmented, getItem, joinStrings, pyIter, setItem } from '../pyt
 import { PyRandom, seedOf } from '../python/random.js';
 import { PyDict, deepCopy, pyEq, pyTruthy, type PyValue } from '../python/value.js';
 import { defineApiClass, scenarioGet, sig, type ApiInstance } from './contract.js';
+import { processStateOf, type ProcessState } from './process-state.js';
 import {
   CAR_STATUS_METADATA_EXTENSION,
   INTERMEDIARY_CITIES,
-  LONG_WEATHER_EXTENSION,
   PARKING_BRAKE_INSTRUCTION,
 } from './long-context.js';
 
@@ -17,8 +17,8 @@ import {
  * Quirks kept from the original: `remainingUnlockedDoors` is recomputed from `doorStatus` at load; the brake pedal
  * force is private (`_brakePedalForce`, loaded from the scenario's `brakePedalForce`) so the checker never compares
  * it; ints stay ints (`fillFuelTank(fuelAmount=10)` on an int level keeps an int); the outside temperature is a
- * seeded `uniform` draw, and in long-context mode it is written into the shared LONG_WEATHER_EXTENSION dict, which
- * is then returned whole.
+ * seeded `uniform` draw, and in long-context mode it is written into the shared LONG_WEATHER_EXTENSION dict (the
+ * session's `ProcessState` holds it), which is then returned whole.
  */
 
 const MAX_FUEL_LEVEL = 50n;
@@ -82,6 +82,8 @@ const ZIPCODES: ReadonlyArray<readonly [string, string]> = [
 ];
 
 export class VehicleControlAPI implements ApiInstance {
+  constructor(private readonly process: ProcessState) {}
+
   fuelLevel: PyValue = null;
   batteryVoltage: PyValue = null;
   engine_state: PyValue = null;
@@ -232,8 +234,9 @@ export class VehicleControlAPI implements ApiInstance {
 
   get_outside_temperature_from_google(): PyValue {
     if (this.long_context) {
-      LONG_WEATHER_EXTENSION.set('outsideTemperature', this.random.uniform(-10.0, 40.0));
-      return LONG_WEATHER_EXTENSION;
+      const weather = this.process.longWeatherExtension;
+      weather.set('outsideTemperature', this.random.uniform(-10.0, 40.0));
+      return weather;
     }
     return PyDict.of({ outsideTemperature: this.random.uniform(-10.0, 40.0) });
   }
@@ -390,7 +393,7 @@ export class VehicleControlAPI implements ApiInstance {
 
 export const VehicleControlApiClass = defineApiClass({
   className: 'VehicleControlAPI',
-  create: () => new VehicleControlAPI(),
+  create: (context) => new VehicleControlAPI(processStateOf(context)),
   prototype: VehicleControlAPI.prototype,
   methods: {
     activateParkingBrake: sig('mode'),

@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { UserError } from '../core/errors.js';
+
+/** `seeupo serve`: a checkpoint behind the OpenAI API, for any OpenAI client and for `OpenAIPolicy` rollouts. */
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description(
+      'serve a checkpoint (a directory written by Learner.save, with its renderer.json) over the OpenAI API: ' +
+        'POST /v1/chat/completions (messages, tools, logprobs, streaming), POST /v1/completions (token-id prompts), GET /v1/models',
+    )
+    .requiredOption('--checkpoint <dir>', 'checkpoint directory')
+    .option('--host <host>', 'address to bind (loopback by default: nothing else can reach the server)', '127.0.0.1')
+    .option('--port <port>', 'port to listen on (0: any free port, printed at start)', '8000')
+    .option('--backend <name>', 'local policy back end: auto, native or tfjs', 'auto')
+    .option('--model-name <name>', "the model's name in the API (default: the checkpoint directory's name)")
+    .option('--seed <n>', 'seed of the draws for requests that give no seed', '0')
+    .action(async (opts: { checkpoint: string; host: string; port: string; backend: string; modelName?: string; seed: string }) => {
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be an integer in [0, 65535], got '${opts.port}'`);
+      const seed = Number(opts.seed);
+      if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UserError(`--seed must be an integer in [0, 2^32), got '${opts.seed}'`);
+      if (!['auto', 'native', 'tfjs'].includes(opts.backend)) throw new UserError(`--backend must be auto, native or tfjs, got '${opts.backend}'`);
+      // Loaded here, not at start-up: the back ends take a second to load, and other commands need neither.
+      const [{ loadServedModel }, { OpenAIServer }] = await Promise.all([import('../serve/model.js'), import('../serve/server.js')]);
+      const model = await loadServedModel(opts.checkpoint, {
+        backend: opts.backend as 'auto' | 'native' | 'tfjs',
+        ...(opts.modelName === undefined ? {} : { name: opts.modelName }),
+      });
+      const server = new OpenAIServer({ model, seed });
+      const addr = await server.listen(port, opts.host);
+      process.stderr.write(`seeupo serve: model '${model.name}' at http://${addr.address}:${addr.port}/v1\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.stderr.write('seeupo serve: stopping\n');
+          void server.close().then(() => model.learner.dispose()).then(resolve);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+}
