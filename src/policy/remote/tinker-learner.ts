@@ -360,7 +360,9 @@ export class TinkerLearner implements Learner, RolloutPolicy {
     }
     if (record.baseModel !== this.baseModel) throw new UserError(`tinker learner: ${file} is a checkpoint of '${record.baseModel}', this learner trains '${this.baseModel}'`);
     if (this.pending.length > 0) throw new Error('tinker learner: load with gradients waiting for optimStep (normalisation "mean")');
-    await this.training('load_weights', (seq_id) => ({ model_id: this.modelId, seq_id, path: record.path, type: 'load_weights' }));
+    // optimizer: true asks hosted Tinker for the optimizer state too (its load_state_with_optimizer); SkyRL's
+    // server and learner serve always restore both.
+    await this.training('load_weights', (seq_id) => ({ model_id: this.modelId, seq_id, path: record.path, optimizer: true, type: 'load_weights' }));
     this.weightsVersion++;
   }
 
