@@ -207,8 +207,7 @@ export class TinkerLearner implements Learner, RolloutPolicy {
 
   async logprobs(batch: readonly ScoredSequence[]): Promise<Float32Array[]> {
     this.check(batch);
-    if (batch.length === 0) return [];
-    return this.forward(batch);
+    return this.scoredOnly(batch, [], (b) => this.forward(b));
   }
 
   async forwardBackward(batch: readonly ScoredSequence[], dLdLogp: readonly Float32Array[]): Promise<Float32Array[]> {
@@ -218,7 +217,10 @@ export class TinkerLearner implements Learner, RolloutPolicy {
       const n = s.tokens.length - s.responseStart;
       if (dLdLogp[i]!.length !== n) throw new UserError(`forwardBackward: sequence ${i} scores ${n} tokens but its gradient has ${dLdLogp[i]!.length}`);
     });
-    if (batch.length === 0) return [];
+    return this.scoredOnly(batch, [dLdLogp], (b, [g]) => this.forwardBackwardScored(b, g!));
+  }
+
+  private async forwardBackwardScored(batch: readonly ScoredSequence[], dLdLogp: readonly Float32Array[]): Promise<Float32Array[]> {
     if (this.normalisation === 'mean') {
       // LearnerPort asks for the log-probs of this very batch just before: no need for a second forward pass.
       const last = this.lastForward;
@@ -257,17 +259,37 @@ export class TinkerLearner implements Learner, RolloutPolicy {
         if (arrays[i]!.length !== s.tokens.length - s.responseStart) throw new UserError(`forwardBackwardBuiltin: sequence ${i} scores ${s.tokens.length - s.responseStart} tokens but has ${arrays[i]!.length} ${name}`);
       });
     }
-    if (batch.length === 0) return [];
-    const data = batch.map((s, i) =>
-      toDatum(s, { weights: new Float32Array(s.tokens.length - s.responseStart).fill(1), advantages: inputs.advantages[i]!, logprobs: inputs.logprobs[i]! }),
-    );
     const loss_fn_config = loss.lossFn === 'ppo' ? { clip_low_threshold: loss.clipLowThreshold, clip_high_threshold: loss.clipHighThreshold } : null;
-    const out = await this.training('forward_backward', (seq_id) => ({
-      model_id: this.modelId,
-      seq_id,
-      forward_backward_input: { data, loss_fn: loss.lossFn, ...(loss_fn_config ? { loss_fn_config } : {}) },
-    }));
-    return outputsOf(out, batch, 'forward_backward');
+    return this.scoredOnly(batch, [inputs.advantages, inputs.logprobs], async (b, [advantages, logprobs]) => {
+      const data = b.map((s, i) => toDatum(s, { weights: new Float32Array(s.tokens.length - s.responseStart).fill(1), advantages: advantages![i]!, logprobs: logprobs![i]! }));
+      const out = await this.training('forward_backward', (seq_id) => ({
+        model_id: this.modelId,
+        seq_id,
+        forward_backward_input: { data, loss_fn: loss.lossFn, ...(loss_fn_config ? { loss_fn_config } : {}) },
+      }));
+      return outputsOf(out, b, 'forward_backward');
+    });
+  }
+
+  /**
+   * Runs `run` on the sequences that score at least one token (a datum needs one position to predict); the others
+   * get empty results without a request. `arrays` are per-sequence inputs, filtered alike.
+   */
+  private async scoredOnly(
+    batch: readonly ScoredSequence[],
+    arrays: ReadonlyArray<readonly Float32Array[]>,
+    run: (batch: readonly ScoredSequence[], arrays: Array<readonly Float32Array[]>) => Promise<Float32Array[]>,
+  ): Promise<Float32Array[]> {
+    const keep = batch.flatMap((s, i) => (s.tokens.length > s.responseStart ? [i] : []));
+    if (keep.length === batch.length) return batch.length === 0 ? [] : run(batch, [...arrays]);
+    const out: Float32Array[] = batch.map(() => new Float32Array(0));
+    if (keep.length === 0) return out;
+    const got = await run(
+      keep.map((i) => batch[i]!),
+      arrays.map((a) => keep.map((i) => a[i]!)),
+    );
+    keep.forEach((i, k) => (out[i] = got[k]!));
+    return out;
   }
 
   async optimStep(opts: OptimStepOptions): Promise<OptimStepResult> {
@@ -446,8 +468,8 @@ export class TinkerLearner implements Learner, RolloutPolicy {
   private check(batch: readonly ScoredSequence[]): void {
     batch.forEach((s, i) => {
       this.checkTokens(s.tokens, `sequence ${i}`, this.config.contextLength);
-      if (!Number.isInteger(s.responseStart) || s.responseStart < 1 || s.responseStart >= s.tokens.length) {
-        throw new UserError(`sequence ${i}: responseStart ${s.responseStart} must be in [1, ${s.tokens.length - 1}] (at least one token scored)`);
+      if (!Number.isInteger(s.responseStart) || s.responseStart < 1 || s.responseStart > s.tokens.length) {
+        throw new UserError(`sequence ${i}: responseStart ${s.responseStart} must be in [1, ${s.tokens.length}] (token 0 is never predicted)`);
       }
     });
   }

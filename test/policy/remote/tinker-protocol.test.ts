@@ -104,6 +104,23 @@ test('the server answers mistakes with 400 and a detail; the client reports the 
   }
 });
 
+test('a sequence that scores no token gets an empty result without reaching the server, as on a local learner', async () => {
+  const dir = await tempDir();
+  const server = await serve(join(dir, 's'));
+  const direct = await localLearner();
+  const remote = await client(server);
+  const batch = [
+    { tokens: Int32Array.from([1, 2, 3]), responseStart: 3 },
+    { tokens: Int32Array.from([1, 2, 3, 4]), responseStart: 2 },
+  ];
+  const grads = [new Float32Array(0), Float32Array.from([0.5, -1])];
+  assert.deepEqual(await remote.logprobs(batch), await direct.logprobs(batch));
+  assert.deepEqual(await remote.forwardBackward(batch, grads), await direct.forwardBackward(batch, grads));
+  assert.deepEqual(await remote.logprobs(batch.slice(0, 1)), [new Float32Array(0)]);
+  assert.equal(server.applied().forward, 1);
+  await assert.rejects(remote.logprobs([{ tokens: Int32Array.from([1, 2]), responseStart: 0 }]), /^UserError: sequence 0: responseStart 0 must be in \[1, 2\] \(token 0 is never predicted\)$/);
+});
+
 test('several clients share one server, each with its own model', async () => {
   const dir = await tempDir();
   const server = await serve(join(dir, 's'));
