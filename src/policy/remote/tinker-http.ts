@@ -1,8 +1,8 @@
 /**
  * The HTTP side of the Tinker protocol: JSON POSTs with bounded retries, and futures awaited through
  * `retrieve_future`. What is retried follows the Tinker SDK: connection errors, 408, 409, 429 and 5xx for a
- * request; for a future, 408 ("not ready yet, ask again") without limit until the future's deadline, 5xx and
- * connection errors with backoff. Everything else fails at once with the server's `detail`. A retried request
+ * request; for a future, 408 ("not ready yet, ask again") and polls that outlast the request timeout without limit
+ * until the future's deadline, 5xx and connection errors with backoff. Everything else fails at once with the server's `detail`. A retried request
  * carries the same body (and so the same `seq_id`): a server that deduplicates on it never applies it twice.
  *
  * The API key goes in the `X-API-Key` header only; no error message or log line contains it.
@@ -48,7 +48,7 @@ interface RawResponse {
 /** Connection errors that mean the request never reached a server. */
 const NOT_DELIVERED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 
-type ConnectionError = Error & { maybeDelivered?: boolean };
+type ConnectionError = Error & { maybeDelivered?: boolean; timedOut?: boolean };
 
 const RETRYABLE_STATUS = (s: number) => s === 408 || s === 409 || s === 429 || (s >= 500 && s < 600);
 
@@ -122,6 +122,8 @@ export class TinkerHttp {
       try {
         res = await this.send('api/v1/retrieve_future', { request_id: requestId });
       } catch (e) {
+        // A poll that outlasts requestTimeoutMs is a long poll, not a failure (SkyRL holds one for 300 s).
+        if ((e as ConnectionError).timedOut) continue;
         lastFailure = (e as Error).message;
       }
       if (res?.status === 408) continue; // the long poll ran out: not ready yet
@@ -170,8 +172,14 @@ export class TinkerHttp {
           resolve({ status: res.statusCode ?? 0, body: parsed });
         });
       });
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.requestTimeoutMs} ms`)));
-      req.on('error', (e: NodeJS.ErrnoException) => {
+      req.on('timeout', () => {
+        const err: ConnectionError = new Error(`no answer within ${this.requestTimeoutMs} ms`);
+        err.timedOut = true;
+        err.maybeDelivered = true;
+        req.destroy(err);
+      });
+      req.on('error', (e: NodeJS.ErrnoException & ConnectionError) => {
+        if (e.timedOut) return reject(e);
         const err: ConnectionError = new Error(e.code ? `${e.code} ${e.message}` : e.message);
         err.maybeDelivered = !NOT_DELIVERED.has(e.code ?? '');
         reject(err);

@@ -112,7 +112,7 @@ test('a server that is gone: connection refused, bounded retries, then a clear e
   }
 });
 
-test('waits are bounded: a request without an answer times out, a future that never completes too', async () => {
+test('waits are bounded: a request without an answer times out, a future that never completes too, long polls do not count as failures', async () => {
   const dir = await tempDir();
   const server = await serve(join(dir, 's'), {
     longPollMs: 20,
@@ -120,16 +120,20 @@ test('waits are bounded: a request without an answer times out, a future that ne
   });
   const hung = await client(server, { requestTimeoutMs: 100, retry: { maxAttempts: 2, baseDelayMs: 5 } });
   const slow = await serve(join(dir, 't'), { longPollMs: 20, fault: (route) => (route === 'retrieve_future' ? { kind: 'status', status: 408 } : undefined) });
+  const held = await serve(join(dir, 'u'), { fault: (route) => (route === 'retrieve_future' ? { kind: 'hang' } : undefined) });
   try {
     const t0 = Date.now();
     await assert.rejects(hung.logprobs(probes()), /^TinkerError: tinker forward \(model model_\w+, seq_id 1\): gave up after 2 attempts; last: no answer within 100 ms$/);
     assert.ok(Date.now() - t0 < 2000);
     // create_model's future is asked again on every 408 until futureTimeoutMs.
     await assert.rejects(client(slow, { futureTimeoutMs: 150 }), /^TinkerError: tinker create_model \(seeupo-test-tiny\) \(future [\w-]+\): no result after 150 ms$/);
+    // A poll the server holds longer than requestTimeoutMs is a long poll, asked again, not a failed attempt.
+    await assert.rejects(client(held, { requestTimeoutMs: 40, futureTimeoutMs: 400 }), /^TinkerError: tinker create_model \(seeupo-test-tiny\) \(future [\w-]+\): no result after 400 ms$/);
   } finally {
     await hung.dispose();
     await server.close();
     await slow.close();
+    await held.close();
     await removeDir(dir);
   }
 });
