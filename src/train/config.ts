@@ -81,16 +81,17 @@ export const trainConfigSchema = z.strictObject({
   sft: z
     .strictObject({
       /** Optimizer steps at most (0 skips SFT). */
-      steps: nonNegativeInt.default(800),
+      steps: nonNegativeInt.default(1500),
       /** Demonstration episodes (ground truth of the first N training tasks), the fixed set SFT learns from. */
       demonstrations: positiveInt.default(200),
       /** Demonstrations per step. */
       batchSize: positiveInt.default(16),
-      lr: z.number().positive().default(6e-3),
+      /** Measured on the default task: 6e-3 had 0% validation success after 800 steps, 2e-3 71% after 500 (2000 demos). */
+      lr: z.number().positive().default(2e-3),
       /** Validate (greedy success on validation tasks) every N steps, and keep the best checkpoint. */
       evalEvery: positiveInt.default(100),
       /** Stop after this many validations without improvement. */
-      patience: positiveInt.default(3),
+      patience: positiveInt.default(5),
       /** Validation tasks (from the test distribution, disjoint from the evaluation tasks). */
       validationTasks: positiveInt.default(100),
       /** Stop SFT after this many seconds of wall time (null: no time budget). Time-budgeted runs do not resume exactly. */
