@@ -369,7 +369,20 @@ export class TinkerLearner implements Learner, RolloutPolicy {
     await writeFile(join(dir, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`);
   }
 
+  /** Weights and optimizer state of a checkpoint `save` wrote (Tinker's load_state_with_optimizer). */
   async load(dir: string): Promise<void> {
+    await this.loadRecord(dir, true);
+  }
+
+  /**
+   * The weights of a checkpoint `save` wrote, with a fresh optimizer (zero moments, step 0): Tinker's load_state,
+   * e.g. to start RL from the best SFT weights without SFT's second moments.
+   */
+  async loadWeights(dir: string): Promise<void> {
+    await this.loadRecord(dir, false);
+  }
+
+  private async loadRecord(dir: string, optimizer: boolean): Promise<void> {
     const file = join(dir, RECORD_FILE);
     let record: TinkerCheckpointRecord;
     try {
@@ -382,9 +395,7 @@ export class TinkerLearner implements Learner, RolloutPolicy {
     }
     if (record.baseModel !== this.baseModel) throw new UserError(`tinker learner: ${file} is a checkpoint of '${record.baseModel}', this learner trains '${this.baseModel}'`);
     if (this.pending.length > 0) throw new Error('tinker learner: load with gradients waiting for optimStep (normalisation "mean")');
-    // optimizer: true asks hosted Tinker for the optimizer state too (its load_state_with_optimizer); SkyRL's
-    // server and learner serve always restore both.
-    await this.training('load_weights', (seq_id) => ({ model_id: this.modelId, seq_id, path: record.path, optimizer: true, type: 'load_weights' }));
+    await this.training('load_weights', (seq_id) => ({ model_id: this.modelId, seq_id, path: record.path, optimizer, type: 'load_weights' }));
     this.weightsVersion++;
   }
 

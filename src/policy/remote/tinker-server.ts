@@ -19,11 +19,12 @@
  * applied then, when that number is known).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Rng } from '../../core/rng.js';
+import { emptyOptimizerState, readCheckpoint, writeCheckpoint } from '../checkpoint.js';
 import type { Learner, OptimStepOptions, ScoredSequence } from '../learner.js';
 import { CHECKPOINT_NAME, floatTensor, LOSS_FNS, parseTinkerPath, type LossFn } from './tinker-wire.js';
 import type { LossNormalisation } from './tinker-learner.js';
@@ -345,9 +346,14 @@ class TinkerApp {
         const p = parseTinkerPath(str(b.path, 'path'));
         if (!p || p.kind !== 'weights') throw new HttpError(400, 'request.path must be in format tinker://source_model_id/weights/checkpoint_id');
         const dir = join(this.opts.checkpointDir, p.modelId, 'weights', checkpointName(p.name));
+        if (b.optimizer !== undefined && typeof b.optimizer !== 'boolean') throw new HttpError(400, 'optimizer must be a boolean');
+        // As hosted Tinker's load_state / load_state_with_optimizer and SkyRL's LoadWeightsInput: the optimizer
+        // state only when asked for; otherwise the weights with a fresh optimizer (zero moments, step 0).
+        const withOptimizer = b.optimizer === true;
         return async () => {
           if (!(await exists(dir))) throw new HttpError(404, `Checkpoint not found: ${p.modelId}/${p.name}`);
-          await m.learner.load(dir);
+          if (withOptimizer) await m.learner.load(dir);
+          else await loadWeightsOnly(m.learner, dir, join(this.opts.checkpointDir, `.scratch-${randomUUID()}`));
           this.count('load_weights');
           return { type: 'load_weights' };
         };
@@ -675,6 +681,16 @@ function modelPassOutput(data: ParsedDatum[], logp: Float32Array[], perToken: Ar
     }),
     metrics: {},
   };
+}
+
+async function loadWeightsOnly(learner: Learner, dir: string, scratch: string): Promise<void> {
+  const ckpt = await readCheckpoint(dir);
+  try {
+    await writeCheckpoint(scratch, { ...ckpt, optimizer: emptyOptimizerState(ckpt.config) });
+    await learner.load(scratch);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 }
 
 async function exists(path: string): Promise<boolean> {

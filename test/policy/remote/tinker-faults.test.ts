@@ -1,6 +1,8 @@
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { emptyOptimizerState, readCheckpoint, writeCheckpoint } from '../../../src/policy/checkpoint.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultAction } from '../../../src/policy/remote/tinker-server.js';
 import { client, localLearner, localWeights, probes, removeDir, serve, serverWeights, tempDir, train, cleanup } from './helpers.js';
@@ -167,6 +169,35 @@ test('a server restarted mid-run: the old learner fails clearly; a new one resum
     await second?.close();
     await removeDir(dir);
   }
+});
+
+test('loadWeights restores a checkpoint\'s weights with a fresh optimizer, load also its optimizer state; both continue like the local learner', async () => {
+  const dir = await tempDir();
+  const ckpt = join(dir, 'server');
+  const server = await serve(ckpt);
+  const direct = await localLearner();
+  const remote = await client(server);
+  await train(direct, 'grpo', 1);
+  await train(remote, 'grpo', 1);
+  await direct.save(join(dir, 'local-mid'));
+  await remote.save(join(dir, 'mid'));
+  // The local reference: the same checkpoint with zeroed moments (what the trainer does before RL).
+  const local = await readCheckpoint(join(dir, 'local-mid'));
+  await writeCheckpoint(join(dir, 'local-fresh'), { ...local, optimizer: emptyOptimizerState(local.config) });
+  for (const [how, localDir] of [['loadWeights', 'local-fresh'], ['load', 'local-mid']] as const) {
+    const resumed = await client(server);
+    await resumed[how](join(dir, 'mid'));
+    const reference = await localLearner();
+    await reference.load(join(dir, localDir));
+    await train(resumed, 'grpo', 1, 1);
+    await train(reference, 'grpo', 1, 1);
+    await resumed.save(join(dir, `end-${how}`));
+    const want = await localWeights(reference, join(dir, `ref-${how}`));
+    assert.ok(want.equals(await serverWeights(ckpt, join(dir, `end-${how}`))), `${how}: other weights than the local learner`);
+  }
+  const a = await readFile(join(dir, 'ref-load', 'model.safetensors'));
+  const b = await readFile(join(dir, 'ref-loadWeights', 'model.safetensors'));
+  assert.ok(!a.equals(b), 'a fresh optimizer should take another step than the restored one');
 });
 
 test('heartbeats keep a session alive; a session without them is ended and its model freed', async () => {
