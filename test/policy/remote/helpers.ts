@@ -32,8 +32,9 @@ export async function cleanup(): Promise<void> {
   for (const close of opened.splice(0).reverse()) await close().catch(() => {});
 }
 
-export async function localLearner(): Promise<Learner> {
-  return track(await createLocalLearner({ config, seed: SEED, threads: 1 }), (l) => l.dispose());
+/** The tiny model at the test seed, on the back end 'auto' picks unless one is named. */
+export async function localLearner(backend: 'auto' | 'tfjs' = 'auto'): Promise<Learner> {
+  return track(await createLocalLearner({ config, seed: SEED, threads: 1, backend }), (l) => l.dispose());
 }
 
 export async function tempDir(): Promise<string> {
@@ -46,7 +47,7 @@ export async function removeDir(dir: string): Promise<void> {
 
 export async function serve(checkpointDir: string, over: Partial<TinkerServerOptions> = {}, port = 0): Promise<TinkerServer> {
   const server = await startTinkerServer(
-    { createLearner: localLearner, baseModel: BASE, checkpointDir, normalisation: 'sum', longPollMs: 200, sessionTimeoutMs: 0, ...over },
+    { createLearner: () => localLearner(), baseModel: BASE, checkpointDir, normalisation: 'sum', longPollMs: 200, sessionTimeoutMs: 0, ...over },
     '127.0.0.1',
     port,
   );

@@ -13,10 +13,10 @@ afterEach(cleanup);
  * client matching the server's. Both routes drive the back end with the same ∂L/∂logp, so this is also the check
  * that the gradient the server applies is the core's.
  */
-async function parity(algo: string, normalisation: LossNormalisation): Promise<AppliedCounts> {
+async function parity(algo: string, normalisation: LossNormalisation, backend: 'auto' | 'tfjs' = 'auto'): Promise<AppliedCounts> {
   const dir = await tempDir();
-  const server = await serve(join(dir, 'server'), { normalisation });
-  const direct = await localLearner();
+  const server = await serve(join(dir, 'server'), { normalisation, createLearner: () => localLearner(backend) });
+  const direct = await localLearner(backend);
   const remote = await client(server, { normalisation });
   try {
     await train(direct, algo, 2);
@@ -29,7 +29,7 @@ async function parity(algo: string, normalisation: LossNormalisation): Promise<A
     const b = await serverWeights(join(dir, 'server'), join(dir, 'remote'));
     assert.ok(a.equals(b), 'model.safetensors differs');
     // The run moved the weights: the comparison is not between two untouched models.
-    const fresh = await localLearner();
+    const fresh = await localLearner(backend);
     assert.notDeepEqual(await fresh.logprobs(probes()), want);
     await fresh.dispose();
     return server.applied();
@@ -55,6 +55,11 @@ test('SeeUPO ends with the same weights under SkyRL\'s per-sequence mean (client
 });
 test('GRPO ends with the same weights under SkyRL\'s per-sequence mean', async () => {
   await parity('grpo', 'mean');
+});
+
+test('the same holds on the portable TF.js back end (SeeUPO, both normalisations)', async () => {
+  await parity('seeupo', 'sum', 'tfjs');
+  await parity('seeupo', 'mean', 'tfjs');
 });
 
 test('a client that assumes the wrong normalisation trains a different model (the setting matters)', async () => {
