@@ -539,8 +539,7 @@ struct Gpt::Impl {
       span = std::max(span, start[i] + n[i]);
     }
     const int64_t T = kc[0].size(2);
-    // kvV: where each (token, head) row goes in the caches seen as [R·H·T, hd] rows (index_copy_ on a contiguous
-    // view; index_put_ on a permuted view copied the whole caches on every call).
+    // kvV: where each (token, head) row goes in the caches seen as [R·H·T, hd] rows (one index_copy_ per cache).
     std::vector<int64_t> tokV(N), posV(N), padV(N), lastV(R), kvV(N * H);
     for (int64_t i = 0, j = 0; i < R; i++) {
       for (int64_t t = 0; t < n[i]; t++, j++) {

@@ -93,13 +93,15 @@ export async function runIteration(
   // For GAE, `values` are the critic's values before any update: also the clip centre of PPO's value loss.
   const { advantages, returns, values: oldValues } = await computeAdvantages(algo, trainable, batch, port, ref, startLogprobs);
 
-  const step = async (mb: TurnBatch, old: PerTokenByTurn, adv: PerTokenByTurn, turn: number | null) => {
+  const step = async (mb: TurnBatch, old: StepInputs['old'], adv: PerTokenByTurn, turn: number | null) => {
     stats.steps.push(await optimizerStep(algo, mb, port, { old, adv, ref, returns, oldValues, weightOf, turn, warn }));
   };
 
   const sched = algo.schedule;
+  // One on-policy step in all: its forward is π_old, unless the start log-probs were needed anyway.
+  const singleStep = sched.epochs === 1 && sched.minibatches === 1;
   if (sched.kind === 'joint') {
-    const old = await startLogprobs();
+    const old = singleStep && start === null ? { fromForward: true as const, into: new Map<string, Float64Array>() } : await startLogprobs();
     for (const mb of minibatches(batch, sched.epochs, sched.minibatches, opts.rng)) await step(mb, old, advantages, null);
     return stats;
   }
@@ -112,11 +114,13 @@ export async function runIteration(
   const correction = sched.ratioCorrection ? new RatioCorrection(sched.ratioCorrection.delta) : null;
   for (const t of turnVisitOrder(batch.turnIndices(), sched.order, opts.rng)) {
     const turnBatch = batch.atTurn(t);
-    // π_old of this phase: the current weights, already updated on the turns processed before (§5).
-    const oldFlat = await port.logprobs(turnBatch);
-    const old = scatterTokens(turnBatch, oldFlat);
+    // π_old of this phase: the current weights, already updated on the turns processed before (§5). With one step
+    // per phase, that step's own forward gives it.
+    const fromForward = { fromForward: true as const, into: new Map<string, Float64Array>() };
+    const old = singleStep ? fromForward : scatterTokens(turnBatch, await port.logprobs(turnBatch));
     const adv = correction ? scaleByRho(turnBatch, advantages, correction) : advantages;
     for (const mb of minibatches(turnBatch, sched.epochs, sched.minibatches, opts.rng)) await step(mb, old, adv, t);
+    const oldFlat = gatherTokens(turnBatch, singleStep ? fromForward.into : (old as PerTokenByTurn), 'old log-probs');
     if (correction) correction.update(tokenData(turnBatch, weightOf), oldFlat, await port.logprobs(turnBatch));
   }
   if (correction) stats.rho = new Map(trainable.map((tr) => [tr.id, correction.get(tr.id)]));
@@ -124,7 +128,7 @@ export async function runIteration(
 }
 
 type SequentialSchedule = Extract<AlgorithmConfig['schedule'], { kind: 'sequential' }>;
-type StepFn = (mb: TurnBatch, old: PerTokenByTurn, adv: PerTokenByTurn, turn: number) => Promise<void>;
+type StepFn = (mb: TurnBatch, old: StepInputs['old'], adv: PerTokenByTurn, turn: number) => Promise<void>;
 
 /**
  * The sequential schedule with the behaviour policy π_β (the one the samples were drawn with) as every phase's
@@ -219,7 +223,11 @@ function scaleByRho(batch: TurnBatch, adv: PerTokenByTurn, correction: RatioCorr
 }
 
 interface StepInputs {
-  old: PerTokenByTurn;
+  /**
+   * π_old's log-probs, or `fromForward`: the step's own forward is π_old (one on-policy step: the weights have not
+   * moved since π_old was defined), so no separate pass; the forward's log-probs are written into `into`.
+   */
+  old: PerTokenByTurn | { fromForward: true; into: Map<string, Float64Array> };
   adv: PerTokenByTurn;
   ref: PerTokenByTurn | null;
   returns: Map<string, number> | null;
@@ -263,12 +271,14 @@ function allFinite(xs: Float64Array): boolean {
 
 async function optimizerStep(algo: AlgorithmConfig, mb: TurnBatch, port: PolicyPort, inp: StepInputs): Promise<StepStats> {
   const data = tokenData(mb, inp.weightOf);
-  const old = gatherTokens(mb, inp.old, 'old log-probs');
+  const given = 'fromForward' in inp.old ? null : inp.old;
+  let old = given ? gatherTokens(mb, given, 'old log-probs') : null;
   const adv = gatherTokens(mb, inp.adv, 'advantages');
   const ref = inp.ref ? gatherTokens(mb, inp.ref, 'reference log-probs') : null;
   let result: LossResult | null = null;
   let skipped = false;
   const logp = await port.forwardBackward(mb, (lp) => {
+    old ??= Float64Array.from(lp);
     const r = policyLoss(algo, lp, old, adv, ref, data);
     result = r;
     if (!Number.isFinite(r.value) || !allFinite(r.grad)) {
@@ -277,6 +287,7 @@ async function optimizerStep(algo: AlgorithmConfig, mb: TurnBatch, port: PolicyP
     }
     return r.grad;
   });
+  if ('fromForward' in inp.old) for (const [k, v] of scatterTokens(mb, old!)) inp.old.into.set(k, v);
   let valueLoss: number | null = null;
   if (inp.returns && algo.advantage.kind === 'gae' && !skipped) {
     const g = algo.advantage;
@@ -306,7 +317,7 @@ async function optimizerStep(algo: AlgorithmConfig, mb: TurnBatch, port: PolicyP
       inp.warn(`${algo.name}: the back end found a non-finite gradient${where}; update skipped, weights unchanged`);
     }
   }
-  return { turn: inp.turn, samples: mb.size, tokens: countMasked(data), loss: res ? res.value : Number.NaN, clipFraction: res ? res.clipFraction : 0, ...ratioStats(logp, old, data), gradNorm, valueLoss, skipped };
+  return { turn: inp.turn, samples: mb.size, tokens: countMasked(data), loss: res ? res.value : Number.NaN, clipFraction: res ? res.clipFraction : 0, ...ratioStats(logp, old!, data), gradNorm, valueLoss, skipped };
 }
 
 function countMasked(data: TokenData): number {

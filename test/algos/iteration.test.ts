@@ -60,14 +60,17 @@ test('SeeUPO: turn t trains on A = ρ·a, ρ built from the turns already update
   const port = newPort();
   const stats = await runIteration(resolveAlgorithm('seeupo'), trajs, port, quiet);
   const a = batchStandardised(groupRelativeAdvantages(trajs, { std: false }), trajs, 3);
-  // Recompute ρ from the log-probs the back end returned before and after each turn's update.
+  // Recompute ρ from the log-probs the back end returned before and after each turn's update. With one step per
+  // phase, π_old is the forward of that step itself (no separate pass): one logprobs call per phase, the "after".
   const logprobCalls = port.calls.filter((c) => c.kind === 'logprobs');
   const fbs = port.calls.filter((c) => c.kind === 'forwardBackward');
+  assert.equal(logprobCalls.length, 3);
   const rho = new Map<string, number>();
   for (let phase = 0; phase < 3; phase++) {
-    const before = logprobCalls[2 * phase]!;
-    const after = logprobCalls[2 * phase + 1]!;
     const fb = fbs[phase]!;
+    const before = fb;
+    const after = logprobCalls[phase]!;
+    assert.deepEqual(after.keys, fb.keys);
     const ids = before.keys.map((k) => k.split('#')[0]!);
     const masks = before.keys.map((k) => {
       const [id, t] = k.split('#');
@@ -253,4 +256,16 @@ test('REINFORCE++ with KL in the reward uses the reference policy', async () => 
   // The start-of-iteration log-probs serve both the KL-in-reward and π_old: one forward, not two.
   assert.equal(port.calls.filter((c) => c.kind === 'logprobs').length, 1);
   await assert.rejects(runIteration(resolveAlgorithm('reinforce++', { advantage: { klCoef: 0.1 } }), batchOfTrajectories(), newPort(), quiet), /reference log-probs/);
+});
+
+test('one on-policy step takes π_old from its own forward: no separate log-prob pass unless epochs or minibatches > 1', async () => {
+  const count = async (name: string, overrides: unknown = {}) => {
+    const port = newPort();
+    await runIteration(resolveAlgorithm(name, overrides), batchOfTrajectories(), port, quiet);
+    return port.calls.filter((c) => c.kind === 'logprobs').length;
+  };
+  assert.equal(await count('grpo'), 0);
+  assert.equal(await count('grpo', { schedule: { epochs: 2 } }), 1);
+  assert.equal(await count('seeupo'), 3); // the "after" of each of the 3 phases, for ρ
+  assert.equal(await count('seeupo', { schedule: { epochs: 2 } }), 6);
 });

@@ -242,3 +242,25 @@ for (const backend of backends.slice(0, 2)) {
     }
   });
 }
+
+for (const backend of backends.slice(0, 2)) {
+  test(`prefix reuse, ${backend.name}: beyond the byte budget sessions are dropped (a budget of one keeps one of three)`, { skip: backend.skip }, async () => {
+    // 1,792 bytes: one session of this model (2 layers × d16 × 4 bytes × 2 per column, ≤ 7 columns), not two.
+    await withWeights(
+      backend,
+      async (learner) => {
+        const prompts = [Int32Array.of(1, 2, 3, 4), Int32Array.of(5, 6, 7, 8), Int32Array.of(9, 10, 11, 12)];
+        const keys = ['s0', 's1', 's2'];
+        const out = await learner.sample(prompts, { maxTokens: 3, seed: 2 }, keys);
+        if (learner instanceof NativeLearner) assert.equal((await learner.sessionCache()).sessions, 1);
+        const next = prompts.map((p, i) => Int32Array.from([...p, ...out[i]!.tokens, 3]));
+        const before = learner.prefixReuse.reusedTokens;
+        await learner.sample(next, { maxTokens: 1, seed: 3 }, keys);
+        const reused = learner.prefixReuse.reusedTokens - before;
+        const fed = out.map((o) => 4 + o.tokens.length - 1);
+        assert.ok(fed.includes(reused), `one session kept: reused ${reused}, sessions held ${fed.join(', ')} tokens`);
+      },
+      1792,
+    );
+  });
+}
