@@ -5,6 +5,7 @@ import { registerDoctor } from './doctor.js';
 import { registerEnv } from './env.js';
 import { registerEval } from './eval.js';
 import { registerLab } from './lab.js';
+import { registerLearner } from './learner.js';
 import { registerRender } from './render.js';
 import { registerReport } from './report.js';
 import { registerServe } from './serve.js';
@@ -22,6 +23,7 @@ export const commands: ReadonlyArray<(program: Command) => void> = [
   registerEnv,
   registerEval,
   registerLab,
+  registerLearner,
   registerRender,
   registerReport,
   registerServe,
