@@ -40,3 +40,4 @@ export { generatedTaskSource } from './train/generated-tasks.js';
 export type { TaskSource, TrainTask, Split } from './train/task-source.js';
 export { evaluateSplit, type SplitEvaluation } from './train/evaluate.js';
 export { writeRunReport } from './report/index.js';
+export { createTinkerLearner, TinkerLearner, type TinkerLearnerOptions } from './policy/remote/tinker-learner.js';

@@ -36,6 +36,24 @@ export const trainConfigSchema = z.strictObject({
     .prefault({}),
   /** Start from this saved model (e.g. a run's checkpoints/sft-best) instead of random weights (null: random). */
   init: z.string().min(1).nullable().default(null),
+  /**
+   * Where the model lives: `local` (this process, the back end below) or `tinker`, a Tinker-protocol service (hosted
+   * Tinker, SkyRL, `seeupo learner serve`) that trains it and samples from it (docs/tinker.md).
+   */
+  learner: z
+    .discriminatedUnion('kind', [
+      z.strictObject({ kind: z.literal('local') }),
+      z.strictObject({
+        kind: z.literal('tinker'),
+        baseUrl: z.url({ protocol: /^https?$/ }),
+        baseModel: z.string().min(1),
+        loraRank: positiveInt,
+        loraSeed: nonNegativeInt.optional(),
+        /** How the server reduces a loss over tokens: hosted Tinker sums (`sum`), SkyRL's JAX back end averages (`mean`). */
+        normalisation: z.enum(['sum', 'mean']).default('sum'),
+      }),
+    ])
+    .default({ kind: 'local' }),
   /** Local policy back end; `auto` takes the native one where it loads. */
   backend: z.enum(['auto', 'native', 'tfjs']).default('auto'),
   /** Compute threads of the learner (the matrices of the default model are small: one thread is fastest). */

@@ -10,6 +10,7 @@ import { entryFunctionDocs, openAiTool } from '../envs/bfcl/tools.js';
 import type { Env } from '../envs/env.js';
 import type { Learner, ModelConfig } from '../policy/learner.js';
 import { createLocalLearner } from '../policy/native/select.js';
+import { createTinkerLearner, TinkerLearner } from '../policy/remote/tinker-learner.js';
 import { toolCallHeadTokens } from '../policy/tokenizer/special-tokens.js';
 import { createRenderer, saveRendererSpec, type Renderer, type RendererSpec, type SupervisedExample } from '../render/index.js';
 import { playEpisodes, type Episode, type EpisodeSpec, type RolloutOptions } from '../rollout/episodes.js';
@@ -143,8 +144,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const algo = resolveTrainAlgorithm(config);
   const rendererSpec = rendererSpecFor(config, source);
   const renderer = createRenderer(rendererSpec);
-  const learner = await createLocalLearner({ config: modelConfigFor(config, renderer), seed: config.seed, threads: config.threads, backend: config.backend });
-  const policy = localRolloutPolicy(learner);
+  const { learner, policy } = await createModel(config, renderer);
   const t0 = Date.now();
   let state: TrainerState = {
     phase: config.sft.steps > 0 ? 'sft' : 'rl',
@@ -225,6 +225,18 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
 }
 
+/** The learner and the policy rollouts sample from: a local back end, or a Tinker-protocol service (both roles). */
+async function createModel(config: TrainConfig, renderer: Renderer): Promise<{ learner: Learner; policy: RolloutPolicy }> {
+  const model = modelConfigFor(config, renderer);
+  if (config.learner.kind === 'tinker') {
+    const { kind: _kind, ...remote } = config.learner;
+    const learner = await createTinkerLearner({ ...remote, config: model });
+    return { learner, policy: learner };
+  }
+  const learner = await createLocalLearner({ config: model, seed: config.seed, threads: config.threads, backend: config.backend });
+  return { learner, policy: localRolloutPolicy(learner) };
+}
+
 /** Starts from a saved model, which must read tokens the way this run's renderer writes them. */
 async function initFrom(dir: string, learner: Learner, spec: RendererSpec): Promise<void> {
   if (!existsSync(dir)) throw new UserError(`init: ${dir} does not exist`);
@@ -240,6 +252,11 @@ async function initFrom(dir: string, learner: Learner, spec: RendererSpec): Prom
  * policy so far that success fell from 34% to 21% in three iterations.
  */
 async function loadWeightsOnly(learner: Learner, dir: string, scratch: string): Promise<void> {
+  // A remote learner keeps weights on its server; it loads them with a fresh optimizer itself.
+  if (learner instanceof TinkerLearner) {
+    rmSync(scratch, { recursive: true, force: true });
+    return learner.loadWeights(dir);
+  }
   const ckpt = await readCheckpoint(dir);
   await writeCheckpoint(scratch, { ...ckpt, optimizer: emptyOptimizerState(ckpt.config) });
   await learner.load(scratch);

@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../../src/core/config.js';
+import { createLocalLearner } from '../../src/policy/native/select.js';
+import { startTinkerServer } from '../../src/policy/remote/tinker-server.js';
+import { createRenderer } from '../../src/render/index.js';
+import { trainConfigSchema } from '../../src/train/config.js';
+import { modelConfigFor, rendererSpecFor, train } from '../../src/train/trainer.js';
+import { fixtureTaskSource } from './fixture-tasks.js';
+
+test('train with learner: tinker — SFT and SeeUPO through seeupo learner serve end to end, checkpoints on the server', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'seeupo-tinker-train-'));
+  const source = fixtureTaskSource();
+  const base = {
+    seed: 3,
+    model: { dModel: 32, nLayers: 1, nHeads: 2, contextLength: 96 },
+    sft: { steps: 10, demonstrations: 8, batchSize: 4, lr: 1e-2, evalEvery: 5, patience: 5, validationTasks: 2 },
+    rl: { iterations: 2 },
+    rollout: { tasksPerIteration: 2, groupSize: 2, maxTurns: 4, maxResponseTokens: 12 },
+    eval: { every: 1, tasks: 2, finalTasks: 2, k: 0 },
+  };
+  const local = parseConfig(trainConfigSchema, base);
+  const model = modelConfigFor(local, createRenderer(rendererSpecFor(local, source)));
+  const server = await startTinkerServer({
+    createLearner: () => createLocalLearner({ config: model, seed: 3 }),
+    baseModel: 'seeupo-tiny',
+    checkpointDir: join(dir, 'server'),
+    normalisation: 'sum',
+    longPollMs: 200,
+    sessionTimeoutMs: 0,
+  });
+  try {
+    const config = parseConfig(trainConfigSchema, { ...base, learner: { kind: 'tinker', baseUrl: server.url, baseModel: 'seeupo-tiny', loraRank: 4 } });
+    const out = join(dir, 'run');
+    const r = await train({ config, out, source });
+    assert.equal(r.interrupted, false);
+    assert.ok(r.summary!.sft && r.summary!.rl);
+    const kinds = readFileSync(join(out, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { kind: string }).kind);
+    assert.equal(kinds.filter((k) => k === 'rl').length, 2);
+    assert.ok(existsSync(join(out, 'checkpoints', 'final', 'tinker-checkpoint.json')), 'the final model is a pointer to the server');
+  } finally {
+    await server.close();
+  }
+});
