@@ -7,6 +7,7 @@ import type { Tokenizer } from '../policy/tokenizer/tokenizer.js';
 import { ChatTemplate } from './hf-template.js';
 import { detectToolCallFormat, type ToolCallFormat } from './hf-tools.js';
 import type { Conversation, Renderer, SampledTurn, SupervisedExample } from './renderer.js';
+import { supervisedFromConversation } from './renderer.js';
 
 /** A message as a chat template reads it (OpenAI-like: role, content, ...). */
 export type TemplateMessage = Readonly<Record<string, unknown>>;
@@ -83,26 +84,7 @@ export class HfRenderer implements Renderer {
    */
   supervisedExample(messages: readonly ChatMessage[], tools: readonly ToolSpec[]): SupervisedExample {
     const conv = this.conversation(tools);
-    let tokens: number[] = [];
-    let lossMask: number[] = [];
-    let pending: ChatMessage[] = [];
-    for (const m of messages) {
-      if (m.role !== 'assistant') {
-        pending.push(m);
-        continue;
-      }
-      conv.add(...pending);
-      pending = [];
-      const context = conv.promptTokens();
-      lossMask = carryMask(tokens, lossMask, context);
-      const ids = conv.responseTokens(m);
-      const turn = conv.addSampled(ids, new Array<number>(ids.length).fill(0));
-      tokens = context.concat(ids);
-      lossMask = lossMask.concat(turn.lossMask);
-    }
-    conv.add(...pending);
-    const all = conv.tokens();
-    return { tokens: all, lossMask: carryMask(tokens, lossMask, all) };
+    return supervisedFromConversation(conv, messages, (m) => conv.responseTokens(m));
   }
 
   decode(tokens: ArrayLike<number>): string {
@@ -226,13 +208,6 @@ export class HfConversation implements Conversation {
 }
 
 /** The loss mask of `next`: the old one carried over when `next` extends `tokens`, else nothing of it. */
-function carryMask(tokens: readonly number[], mask: readonly number[], next: readonly number[]): number[] {
-  const isPrefix = tokens.length <= next.length && tokens.every((t, i) => next[i] === t);
-  const carried = isPrefix ? [...mask] : [];
-  while (carried.length < next.length) carried.push(0);
-  return carried;
-}
-
 function tokenId(tokenizer: Tokenizer, text: string, what: string): number {
   const special = tokenizer.specialTokenId(text);
   if (special !== undefined) return special;

@@ -56,14 +56,17 @@ export interface Renderer {
 /**
  * A demonstration built the way a rollout builds it: each assistant message is encoded as the model would write it
  * (`encodeResponse`, stop token last) and appended to the conversation as if sampled, so the supervised tokens are
- * exactly the tokens an episode with the same messages holds, and the loss mask is the rollout's.
+ * exactly the tokens an episode with the same messages holds, and the loss mask is the rollout's. When a template
+ * rewrites history (a later context is not an extension of the tokens so far), the earlier turns are not in the
+ * final sequence as written, so they carry no loss.
  */
 export function supervisedFromConversation(
   conv: Conversation,
   messages: readonly ChatMessage[],
   encodeResponse: (message: AssistantMessage) => number[],
 ): SupervisedExample {
-  const lossMask: number[] = [];
+  let tokens: number[] = [];
+  let lossMask: number[] = [];
   let pending: ChatMessage[] = [];
   for (const m of messages) {
     if (m.role !== 'assistant') {
@@ -73,13 +76,21 @@ export function supervisedFromConversation(
     conv.add(...pending);
     pending = [];
     const context = conv.promptTokens();
+    lossMask = carryMask(tokens, lossMask, context);
     const ids = encodeResponse(m);
     const turn = conv.addSampled(ids, new Array<number>(ids.length).fill(0));
-    while (lossMask.length < context.length) lossMask.push(0);
-    lossMask.push(...turn.lossMask);
+    tokens = context.concat(turn.responseTokens);
+    lossMask = lossMask.concat(turn.lossMask);
   }
   conv.add(...pending);
-  const tokens = conv.tokens();
-  while (lossMask.length < tokens.length) lossMask.push(0);
-  return { tokens, lossMask };
+  const all = conv.tokens();
+  return { tokens: all, lossMask: carryMask(tokens, lossMask, all) };
+}
+
+/** The mask of `tokens` carried onto `next` where `next` extends them (zeros elsewhere, and for new tokens). */
+function carryMask(tokens: readonly number[], mask: readonly number[], next: readonly number[]): number[] {
+  const isPrefix = tokens.length <= next.length && tokens.every((t, i) => next[i] === t);
+  const carried = isPrefix ? [...mask] : [];
+  while (carried.length < next.length) carried.push(0);
+  return carried;
 }

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../../src/core/rng.js';
+import { metricsWithoutTime } from './run-metrics.js';
 
 const BIN = join(process.cwd(), 'bin', 'seeupo.js');
 const TINY = `
@@ -16,15 +17,6 @@ rollout: { tasksPerIteration: 3, groupSize: 2, maxTurns: 6, maxResponseTokens: 1
 eval: { every: 2, tasks: 4, finalTasks: 4, k: 0 }
 `;
 
-function metricsWithoutTime(dir: string): unknown[] {
-  return readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => {
-      const { time: _t, ...rest } = JSON.parse(l) as Record<string, unknown>;
-      return rest;
-    });
-}
 
 /** Starts `seeupo train` and kills it with SIGKILL after `ms`; resolves with whether it had finished by then. */
 function runAndKill(args: string[], ms: number): Promise<boolean> {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/core/config.js';
 import { Rng } from '../../src/core/rng.js';
+import { metricsWithoutTime } from './run-metrics.js';
 import type { Env } from '../../src/envs/env.js';
 import type { BfclEntry } from '../../src/envs/bfcl/data.js';
 import { trainConfigSchema, type TrainConfig } from '../../src/train/config.js';
@@ -26,15 +27,6 @@ function tinyConfig(over: Record<string, unknown> = {}): TrainConfig {
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'seeupo-train-'));
 
-function metricsWithoutTime(dir: string): unknown[] {
-  return readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => {
-      const { time: _t, ...rest } = JSON.parse(l) as Record<string, unknown>;
-      return rest;
-    });
-}
 
 const finalWeights = (dir: string) => readFileSync(join(dir, 'checkpoints', 'final', 'model.safetensors'));
 
