@@ -167,7 +167,11 @@ export function loadTrainConfig(file: string | undefined, sets: readonly string[
 }
 
 export function resolveTrainAlgorithm(config: TrainConfig): AlgorithmConfig {
-  return resolveAlgorithm(config.algorithm.name, config.algorithm.overrides);
+  const algo = resolveAlgorithm(config.algorithm.name, config.algorithm.overrides);
+  if (algo.advantage.kind === 'gae') {
+    throw new UserError(`${algo.name}: GAE advantages need a learned critic, which the trainer's learners do not have yet; choose another algorithm`);
+  }
+  return algo;
 }
 
 /** `a.b.c=value`: value is read as YAML (numbers, booleans, lists), so `--set rl.iterations=5` is a number. */

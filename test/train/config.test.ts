@@ -31,6 +31,7 @@ test('train config: unknown keys, wrong types, unknown algorithms and bad overri
   assert.throws(() => loadTrainConfig(undefined, ['rollout.groupsize=4']), (e: Error) => e instanceof UserError && /rollout\.groupsize/.test(e.message));
   assert.throws(() => loadTrainConfig(undefined, ['sft.lr=fast']), (e: Error) => e instanceof UserError && /sft\.lr/.test(e.message));
   assert.throws(() => loadTrainConfig(undefined, ['algorithm.name=ppo2']), UserError);
+  assert.throws(() => loadTrainConfig(undefined, ['algorithm.name=ppo']), (e: Error) => e instanceof UserError && /critic/.test(e.message));
   assert.throws(() => loadTrainConfig(undefined, ['algorithm.overrides.loss.clipLo=0.1']), (e: Error) => e instanceof UserError && /clipLo/.test(e.message));
   assert.throws(() => applySet({}, 'novalue'), UserError);
   assert.throws(() => loadTrainConfig('/nonexistent/config.yaml'), UserError);
