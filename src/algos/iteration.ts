@@ -30,6 +30,11 @@ export interface StepStats {
   clipFraction: number;
   /** k3 estimate of KL(π_old ‖ π_θ) over the counted tokens, before this step. */
   approxKl: number;
+  /**
+   * k3 estimate of KL(π_behaviour ‖ π_θ) before this step, from the sampled tokens' behaviour log-probs: how far the
+   * policy has moved since the samples were drawn (0 on the first step after an on-policy rollout at temperature 1).
+   */
+  behaviourKl: number;
   ratioMean: number;
   ratioMin: number;
   ratioMax: number;
@@ -317,7 +322,8 @@ async function optimizerStep(algo: AlgorithmConfig, mb: TurnBatch, port: PolicyP
       inp.warn(`${algo.name}: the back end found a non-finite gradient${where}; update skipped, weights unchanged`);
     }
   }
-  return { turn: inp.turn, samples: mb.size, tokens: countMasked(data), loss: res ? res.value : Number.NaN, clipFraction: res ? res.clipFraction : 0, ...ratioStats(logp, old!, data), gradNorm, valueLoss, skipped };
+  const behaviourKl = ratioStats(logp, mb.behaviourLogprobs(), data).approxKl;
+  return { turn: inp.turn, samples: mb.size, tokens: countMasked(data), loss: res ? res.value : Number.NaN, clipFraction: res ? res.clipFraction : 0, ...ratioStats(logp, old!, data), behaviourKl, gradNorm, valueLoss, skipped };
 }
 
 function countMasked(data: TokenData): number {

@@ -269,3 +269,27 @@ test('one on-policy step takes π_old from its own forward: no separate log-prob
   assert.equal(await count('seeupo'), 3); // the "after" of each of the 3 phases, for ρ
   assert.equal(await count('seeupo', { schedule: { epochs: 2 } }), 6);
 });
+
+test('each step reports KL from the behaviour policy: the k3 estimate from the sampled tokens\' behaviour log-probs', async () => {
+  const trajs = batchOfTrajectories();
+  const port = newPort();
+  const stats = await runIteration(resolveAlgorithm('grpo'), trajs, port, quiet);
+  const fb = port.calls.find((c) => c.kind === 'forwardBackward')!;
+  const byKey = new Map<string, (typeof trajs)[number]["turns"][number]>(trajs.flatMap((t) => t.turns.map((u) => [`${t.id}#${u.index}`, u] as const)));
+  let kl = 0;
+  let n = 0;
+  let o = 0;
+  for (const k of fb.keys) {
+    const turn = byKey.get(k)!;
+    turn.behaviourLogprobs.forEach((b, i) => {
+      if (turn.lossMask[i]) {
+        const d = fb.logp![o + i]! - b;
+        kl += Math.exp(d) - 1 - d;
+        n++;
+      }
+    });
+    o += turn.responseTokens.length;
+  }
+  assertClose([stats.steps[0]!.behaviourKl], [kl / n], 1e-12, 'behaviourKl');
+  assert.ok(stats.steps[0]!.behaviourKl > 0);
+});
