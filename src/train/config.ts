@@ -58,8 +58,17 @@ export const trainConfigSchema = z.strictObject({
   backend: z.enum(['auto', 'native', 'tfjs']).default('auto'),
   /** Compute threads of the learner (the matrices of the default model are small: one thread is fastest). */
   threads: positiveInt.default(1),
-  /** `compact` (tool names, keys and words as single tokens) for small models trained here; `chatml` spells JSON calls. */
-  renderer: z.enum(['compact', 'chatml']).default('compact'),
+  /**
+   * `compact` (tool names, keys and words as single tokens) for small models trained here; `chatml` spells JSON calls;
+   * `{kind: hf, dir, templateKwargs?}` renders a real model's own chat template and tokenizer (docs/real-models.md),
+   * for a model that lives on a Tinker-protocol service (`learner.kind: tinker`).
+   */
+  renderer: z
+    .union([
+      z.enum(['compact', 'chatml']),
+      z.strictObject({ kind: z.literal('hf'), dir: z.string().min(1), templateKwargs: z.record(z.string(), z.unknown()).default({}) }),
+    ])
+    .default('compact'),
   /** Knobs of the generated tasks (src/envs/tasks). */
   tasks: TaskKnobsSchema.prefault({}),
   env: z

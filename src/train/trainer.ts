@@ -92,6 +92,7 @@ export interface TrainResult {
 const silent: TrainProgress = { start() {}, update() {}, log() {}, stop() {} };
 
 export function rendererSpecFor(config: TrainConfig, source: TaskSource): RendererSpec {
+  if (typeof config.renderer === 'object') return { ...config.renderer };
   if (config.renderer === 'compact') return { kind: 'compact', ...structuredClone(compactVocabulary(source.classes, source.words)) } as RendererSpec;
   const tools = entryFunctionDocs(source.classes).map((d) => d.name);
   return { kind: 'chatml', extraSpecialTokens: toolCallHeadTokens(tools) };

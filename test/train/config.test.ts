@@ -40,3 +40,17 @@ test('train config: unknown keys, wrong types, unknown algorithms and bad overri
 test('train config: --resume takes the run its own config and refuses config flags beside it', () => {
   assert.throws(() => trainConfigFromFlags({ resume: '/tmp/x', set: ['seed=1'] }), /--resume continues a run with its own config/);
 });
+
+test('train config: renderer {kind: hf, dir} renders a real model\'s template and sizes the vocabulary from its tokenizer', async () => {
+  const { QWEN3_DIR } = await import('../render/hf-oracle.js');
+  const { createRenderer } = await import('../../src/render/index.js');
+  const { rendererSpecFor, modelConfigFor } = await import('../../src/train/trainer.js');
+  const { fixtureTaskSource } = await import('./fixture-tasks.js');
+  const c = loadTrainConfig(undefined, [`renderer={kind: hf, dir: ${QWEN3_DIR}, templateKwargs: {enable_thinking: false}}`]);
+  const spec = rendererSpecFor(c, fixtureTaskSource());
+  assert.deepEqual(spec, { kind: 'hf', dir: QWEN3_DIR, templateKwargs: { enable_thinking: false } });
+  const renderer = createRenderer(spec);
+  assert.equal(renderer.name, 'hf');
+  assert.ok(modelConfigFor(c, renderer).vocabSize > 150_000);
+  assert.throws(() => loadTrainConfig(undefined, ['renderer=qwen']), UserError);
+});
