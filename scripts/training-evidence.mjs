@@ -57,5 +57,24 @@ for (const r of results) {
     lines.push(`| ${r.seed} | ${split} | ${cell(r.sft[split])} | ${cell(r.rl[split])} | ${cell(r.control[split])} | ${r.rlSeconds.toFixed(0)} |`);
   }
 }
+// Differences over seeds: mean and a 95% t-interval (the seeds are the unit: each run's 500-task estimates are paired).
+const T95 = { 1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262 };
+const interval = (xs) => {
+  const n = xs.length;
+  const mean = xs.reduce((a, b) => a + b, 0) / n;
+  if (n < 2) return `${(100 * mean).toFixed(1)} (one seed)`;
+  const sd = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1));
+  const h = (T95[n - 1] ?? 1.96) * sd / Math.sqrt(n);
+  return `${(100 * mean).toFixed(1)} [${(100 * (mean - h)).toFixed(1)}, ${(100 * (mean + h)).toFixed(1)}]`;
+};
+lines.push('', '| difference, points (mean over seeds [95% interval]) | split | greedy | avg@4 |', '|---|---|---|---|');
+for (const [label, a, b] of [['RL − SFT', 'rl', 'sft'], ['RL − SFT control', 'rl', 'control']]) {
+  for (const split of ['test', 'heldout']) {
+    const have = results.filter((r) => r[a][split] && r[b][split]);
+    if (have.length === 0) continue;
+    const d = (key) => have.map((r) => r[a][split][key] - r[b][split][key]);
+    lines.push(`| ${label} (${have.length} seeds) | ${split} | ${interval(d('greedy'))} | ${interval(d('avgAtK'))} |`);
+  }
+}
 writeFileSync(join(values.out, 'evidence.md'), lines.join('\n') + '\n');
 process.stdout.write(lines.join('\n') + '\n');
