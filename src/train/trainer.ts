@@ -139,10 +139,11 @@ function seedFor(seed: number, label: string): number {
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { config, source } = opts;
   const progress = opts.progress ?? silent;
-  const run = opts.resume ? RunDir.open(opts.out) : RunDir.create(opts.out, config);
+  // Everything a config can get wrong is checked before the run directory is made.
   const algo = resolveTrainAlgorithm(config);
   const rendererSpec = rendererSpecFor(config, source);
   const renderer = createRenderer(rendererSpec);
+  const run = opts.resume ? RunDir.open(opts.out) : RunDir.create(opts.out, config);
   const { learner, policy } = await createModel(config, renderer);
   const t0 = Date.now();
   let state: TrainerState = {
