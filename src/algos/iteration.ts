@@ -106,7 +106,7 @@ export async function runIteration(
   // One on-policy step in all: its forward is π_old, unless the start log-probs were needed anyway.
   const singleStep = sched.epochs === 1 && sched.minibatches === 1;
   if (sched.kind === 'joint') {
-    const old = singleStep && start === null ? { fromForward: true as const, into: new Map<string, Float64Array>() } : await startLogprobs();
+    const old = singleStep && start === null ? { fromForward: true as const } : await startLogprobs();
     for (const mb of minibatches(batch, sched.epochs, sched.minibatches, opts.rng)) await step(mb, old, advantages, null);
     return stats;
   }
@@ -121,12 +121,13 @@ export async function runIteration(
     const turnBatch = batch.atTurn(t);
     // π_old of this phase: the current weights, already updated on the turns processed before (§5). With one step
     // per phase, that step's own forward gives it.
-    const fromForward = { fromForward: true as const, into: new Map<string, Float64Array>() };
+    const fromForward = new Map<string, Float64Array>();
     const old = singleStep ? fromForward : scatterTokens(turnBatch, await port.logprobs(turnBatch));
     const adv = correction ? scaleByRho(turnBatch, advantages, correction) : advantages;
-    for (const mb of minibatches(turnBatch, sched.epochs, sched.minibatches, opts.rng)) await step(mb, old, adv, t);
-    const oldFlat = gatherTokens(turnBatch, singleStep ? fromForward.into : (old as PerTokenByTurn), 'old log-probs');
-    if (correction) correction.update(tokenData(turnBatch, weightOf), oldFlat, await port.logprobs(turnBatch));
+    for (const mb of minibatches(turnBatch, sched.epochs, sched.minibatches, opts.rng)) {
+      await step(mb, singleStep ? { fromForward: true, into: fromForward } : old, adv, t);
+    }
+    if (correction) correction.update(tokenData(turnBatch, weightOf), gatherTokens(turnBatch, old, 'old log-probs'), await port.logprobs(turnBatch));
   }
   if (correction) stats.rho = new Map(trainable.map((tr) => [tr.id, correction.get(tr.id)]));
   return stats;
@@ -230,9 +231,9 @@ function scaleByRho(batch: TurnBatch, adv: PerTokenByTurn, correction: RatioCorr
 interface StepInputs {
   /**
    * π_old's log-probs, or `fromForward`: the step's own forward is π_old (one on-policy step: the weights have not
-   * moved since π_old was defined), so no separate pass; the forward's log-probs are written into `into`.
+   * moved since π_old was defined), so no separate pass; the forward's log-probs are written into `into` if given.
    */
-  old: PerTokenByTurn | { fromForward: true; into: Map<string, Float64Array> };
+  old: PerTokenByTurn | { fromForward: true; into?: Map<string, Float64Array> };
   adv: PerTokenByTurn;
   ref: PerTokenByTurn | null;
   returns: Map<string, number> | null;
@@ -292,7 +293,8 @@ async function optimizerStep(algo: AlgorithmConfig, mb: TurnBatch, port: PolicyP
     }
     return r.grad;
   });
-  if ('fromForward' in inp.old) for (const [k, v] of scatterTokens(mb, old!)) inp.old.into.set(k, v);
+  const into = 'fromForward' in inp.old ? inp.old.into : undefined;
+  if (into) for (const [k, v] of scatterTokens(mb, old!)) into.set(k, v);
   let valueLoss: number | null = null;
   if (inp.returns && algo.advantage.kind === 'gae' && !skipped) {
     const g = algo.advantage;
