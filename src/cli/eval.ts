@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { readFile } from 'node:fs/promises';
 import { parseConfig } from '../core/config.js';
 import { UserError } from '../core/errors.js';
+import { readJsonFile } from '../core/json-file.js';
+import { percent } from '../core/percent.js';
 import { readCheckpoint } from '../policy/checkpoint.js';
 import { createLocalLearner } from '../policy/native/select.js';
 import { createRenderer, loadRendererSpec } from '../render/index.js';
@@ -31,13 +32,7 @@ async function evalAction(flags: EvalFlags): Promise<void> {
   const dir = flags.checkpoint;
   const configFile = join(dir, TRAIN_CONFIG_FILE);
   if (!existsSync(configFile)) throw new UserError(`${dir} has no ${TRAIN_CONFIG_FILE}: not a model saved by seeupo train`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(configFile, 'utf8'));
-  } catch (e) {
-    throw new UserError(`${configFile} is not valid JSON: ${(e as Error).message}`);
-  }
-  const config = parseConfig(trainConfigSchema, raw, configFile);
+  const config = parseConfig(trainConfigSchema, readJsonFile(configFile), configFile);
   const renderer = createRenderer(loadRendererSpec(dir));
   const ckpt = await readCheckpoint(dir);
   if (ckpt.config.contextLength !== config.model.contextLength) throw new UserError(`${dir}: its model and ${TRAIN_CONFIG_FILE} disagree on the context length`);
@@ -57,7 +52,7 @@ async function evalAction(flags: EvalFlags): Promise<void> {
     const result = { checkpoint: dir, split: e.split, n: e.n, greedy: e.greedy, k: e.k, passAtK: e.passAtK, avgAtK: e.avgAtK, failed: e.failed, seconds: (Date.now() - t0) / 1000 };
     if (flags.json) process.stdout.write(JSON.stringify(result) + '\n');
     else {
-      const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
+      const pct = (x: number | null) => (x === null ? '-' : percent(x));
       process.stdout.write(`${e.split}: ${e.n} tasks, greedy success ${pct(e.greedy)}`);
       if (e.k > 0) process.stdout.write(`, pass@${e.k} ${pct(e.passAtK)}, avg@${e.k} ${pct(e.avgAtK)}`);
       process.stdout.write(`${e.failed > 0 ? ` (${e.failed} failed episodes)` : ''} [${result.seconds.toFixed(1)} s]\n`);

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from '@huggingface/jinja';
 import { UserError } from '../core/errors.js';
+import { readJsonFile } from '../core/json-file.js';
 import { renderTemplate } from './hf-jinja.js';
 
 /** The named special tokens that transformers gives every chat template as variables (`special_tokens_map`). */
@@ -181,18 +182,7 @@ const GLOBALS: Readonly<Record<string, unknown>> = {
 };
 
 function readJsonObject(path: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UserError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new UserError(`${path} is not valid JSON: ${(err as Error).message}`);
-  }
+  const value = readJsonFile(path);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UserError(`${path} does not hold a JSON object`);
   return value as Record<string, unknown>;
 }

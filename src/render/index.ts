@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { parseConfig } from '../core/config.js';
 import { UserError } from '../core/errors.js';
+import { readJsonFile } from '../core/json-file.js';
 import { ByteLevelTokenizer } from '../policy/tokenizer/byte-level.js';
 import { ChatmlRenderer } from './chatml.js';
 import { CompactRenderer } from './compact.js';
@@ -60,11 +61,5 @@ export function saveRendererSpec(dir: string, spec: RendererSpec): void {
 export function loadRendererSpec(dir: string): RendererSpec {
   const file = join(dir, RENDERER_FILE);
   if (!existsSync(file)) throw new UserError(`${dir} has no ${RENDERER_FILE}: not a checkpoint written by seeupo train`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new UserError(`${file} is not valid JSON: ${(e as Error).message}`);
-  }
-  return parseConfig(rendererSpecSchema, raw, file);
+  return parseConfig(rendererSpecSchema, readJsonFile(file), file);
 }

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, appendFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
+import { readJsonFile } from '../core/json-file.js';
 
 /**
  * A run directory (docs/training.md): config.json, metrics.jsonl, checkpoints/, samples/, summary.json.
@@ -28,7 +29,7 @@ export class RunDir {
   }
 
   readConfig(): unknown {
-    return readJson(join(this.path, 'config.json'));
+    return readJsonFile(join(this.path, 'config.json'));
   }
 
   get checkpoints(): string {
@@ -82,9 +83,9 @@ export class RunDir {
   latestCheckpoint<S>(): { dir: string; state: S } | null {
     const pointer = join(this.checkpoints, 'latest.json');
     if (!existsSync(pointer)) return null;
-    const { dir } = readJson(pointer) as { dir: string };
+    const { dir } = readJsonFile(pointer) as { dir: string };
     const path = join(this.checkpoints, dir);
-    return { dir: path, state: readJson(join(path, 'trainer-state.json')) as S };
+    return { dir: path, state: readJsonFile(join(path, 'trainer-state.json')) as S };
   }
 }
 
@@ -94,12 +95,4 @@ function numberedCheckpoints(dir: string): number[] {
     .map((f) => /^ckpt-(\d+)$/.exec(f))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => Number(m[1]));
-}
-
-function readJson(file: string): unknown {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new UserError(`cannot read ${file}: ${(e as Error).message}`);
-  }
 }

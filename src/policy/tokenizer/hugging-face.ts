@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Tokenizer as HfLibTokenizer } from '@huggingface/tokenizers';
 import { UserError } from '../../core/errors.js';
+import { readJsonFile } from '../../core/json-file.js';
 import type { Tokenizer } from './tokenizer.js';
 
 /**
@@ -37,9 +38,9 @@ export class HuggingFaceTokenizer implements Tokenizer {
 
   /** Loads `path` (a tokenizer.json) and the tokenizer_config.json next to it when there is one. */
   static fromFile(path: string): HuggingFaceTokenizer {
-    const json = readJson(path);
+    const json = readJsonFile(path, 'tokenizer file');
     const configPath = join(dirname(path), 'tokenizer_config.json');
-    const config = existsSync(configPath) ? readJson(configPath) : {};
+    const config = existsSync(configPath) ? readJsonFile(configPath, 'tokenizer file') : {};
     try {
       return new HuggingFaceTokenizer(json, config);
     } catch (err) {
@@ -71,16 +72,3 @@ export class HuggingFaceTokenizer implements Tokenizer {
   }
 }
 
-function readJson(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UserError(`cannot read tokenizer file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new UserError(`${path} is not valid JSON: ${(err as Error).message}`);
-  }
-}
