@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { UserError } from '../core/errors.js';
+import { percent } from '../core/percent.js';
 import type { TaskSpec } from '../envs/tasks/index.js';
 import { parseJsonOption } from './json-option.js';
 
@@ -75,11 +76,10 @@ export function registerTasks(program: Command): void {
         process.stdout.write(`${JSON.stringify(s)}\n`);
         return;
       }
-      const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
       const rows: Array<[string, string]> = [
         ['tasks', `${s.tasks} ${s.split} (seed ${s.seed}), ${s.turns} user turns`],
-        ['turn kinds', `literal ${pct(s.turnKinds.literal)}, copy ${pct(s.turnKinds.copy)}, choice ${pct(s.turnKinds.choice)}`],
-        ['dependent turns reading the previous turn', pct(s.readsPreviousTurn)],
+        ['turn kinds', `literal ${percent(s.turnKinds.literal)}, copy ${percent(s.turnKinds.copy)}, choice ${percent(s.turnKinds.choice)}`],
+        ['dependent turns reading the previous turn', percent(s.readsPreviousTurn)],
         ['per task', `${s.meanCalls.toFixed(2)} calls, ${s.meanSteps.toFixed(2)} steps, ${s.meanUserWords.toFixed(2)} user words`],
         ['distinct (user text, ground truth)', `${s.distinct}`],
         ...(s.sameAsTrain === null ? [] : [[`same as one of the first ${s.tasks} train tasks`, `${s.sameAsTrain}`] as [string, string]]),

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { join } from 'node:path';
 import { parseConfig } from '../core/config.js';
 import { UserError } from '../core/errors.js';
+import { percent as pct } from '../core/percent.js';
 import { loadTrainConfig, trainConfigSchema, type TrainConfig } from '../train/config.js';
 import { generatedTaskSource } from '../train/generated-tasks.js';
 import { RunDir } from '../train/run-dir.js';
@@ -90,9 +91,6 @@ async function trainAction(flags: TrainFlags): Promise<void> {
   }
 }
 
-function pct(x: number): string {
-  return `${(100 * x).toFixed(1)}%`;
-}
 
 function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);

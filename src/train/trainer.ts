@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
+import { percent as pct } from '../core/percent.js';
 import { Rng } from '../core/rng.js';
 import { runIteration, type IterationStats } from '../algos/iteration.js';
 import { BfclEnv } from '../envs/bfcl/env.js';
@@ -498,7 +499,4 @@ function sampleWithoutReplacement(n: number, k: number, rng: Rng): number[] {
   return idx.slice(0, k);
 }
 
-function pct(x: number): string {
-  return `${(100 * x).toFixed(1)}%`;
-}
 
