@@ -1,9 +1,6 @@
 import { Rng } from '../src/core/rng.js';
 import type { Learner, ScoredSequence } from '../src/policy/learner.js';
-import { loadNativeAddon } from '../src/policy/native/addon.js';
-import { NativeLearner } from '../src/policy/native/native-learner.js';
-import { TfjsLearner } from '../src/policy/tfjs/learner.js';
-import { SAMPLING_SHAPE } from './sampling.js';
+import { localBackends, SAMPLING_SHAPE } from './sampling.js';
 import type { Bench, BenchResult } from './types.js';
 import { withRatio } from './types.js';
 
@@ -17,17 +14,6 @@ const SEQUENCES = 64;
 const STEPS = 4;
 const REPEATS = 3;
 
-const backends: Array<{ name: string; unavailable(): string | null; create(): Promise<Learner> }> = [
-  {
-    name: 'native',
-    unavailable: () => {
-      const a = loadNativeAddon();
-      return a.available ? null : a.reason;
-    },
-    create: () => NativeLearner.create({ config: SAMPLING_SHAPE, seed: 0, threads: 1 }),
-  },
-  { name: 'tfjs', unavailable: () => null, create: () => TfjsLearner.create({ config: SAMPLING_SHAPE, seed: 0, threads: 1 }) },
-];
 
 const gradOf = (logp: readonly Float32Array[]) => logp.map((a) => a.map((x) => -Math.exp(x) / SEQUENCES));
 
@@ -51,7 +37,7 @@ export const oneForwardBench: Bench = {
       },
     };
     const results: BenchResult[] = [];
-    for (const backend of backends) {
+    for (const backend of localBackends) {
       const why = backend.unavailable();
       if (why !== null) {
         log(`  ${backend.name}: not available (${why})`);

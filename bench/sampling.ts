@@ -29,13 +29,14 @@ const TURNS = 4;
 const ENV_TOKENS = 10;
 const REPEATS = 3;
 
-interface Backend {
+/** The local back ends on the sampling shape, one thread each (also what bench/one-forward.ts measures). */
+export interface Backend {
   name: string;
   unavailable(): string | null;
   create(): Promise<Learner>;
 }
 
-const backends: Backend[] = [
+export const localBackends: Backend[] = [
   {
     name: 'native',
     unavailable: () => {
@@ -105,7 +106,7 @@ export const samplingBench: Bench = {
     const rng = new Rng(3);
     const prompts = Array.from({ length: PROMPTS }, () => Int32Array.from({ length: PROMPT_LEN }, () => rng.int(SAMPLING_SHAPE.vocabSize)));
     const config = { ...SAMPLING_SHAPE, params: parameterCount(SAMPLING_SHAPE), threads: 1, prompts: PROMPTS, promptTokens: PROMPT_LEN, newTokens: NEW_TOKENS, repeats: REPEATS };
-    for (const backend of backends) {
+    for (const backend of localBackends) {
       const why = backend.unavailable();
       if (why !== null) {
         log(`  ${backend.name}: not available (${why})`);
