@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { heapAfterGc } from './heap.js';
 import { Rng } from '../../src/core/rng.js';
 import { DEFAULT_TASK_KNOBS, taskAt } from '../../src/envs/tasks/index.js';
 import { servedEnvType } from '../../src/serve/env-catalog.js';
@@ -189,12 +188,6 @@ test('seeupo env serve: instance limits answer 429, idle instances expire, termi
   }
 });
 
-/** Heap in use after a full collection, so growth counts what is kept, not garbage not yet collected. */
-function heapAfterGc(): number {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
-  return process.memoryUsage().heapUsed;
-}
 
 test("seeupo env serve answers request bodies shaped as AgentEvolver's Python EnvClient sends them", async () => {
   // EnvClient._make_request always sends all five fields, with env_type "default" and task_id null after create.

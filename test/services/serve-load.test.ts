@@ -1,7 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { heapAfterGc } from './heap.js';
 import { connect } from 'node:net';
 import { Rng } from '../../src/core/rng.js';
 import { createRenderer } from '../../src/render/index.js';
@@ -198,9 +197,3 @@ test('seeupo serve: past maxInFlight requests get 503 with Retry-After, and the 
   }
 });
 
-/** Heap in use after a full collection, so growth counts what is kept, not garbage not yet collected. */
-function heapAfterGc(): number {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
-  return process.memoryUsage().heapUsed;
-}
