@@ -302,12 +302,12 @@ async function demonstrations(ctx: PhaseContext): Promise<SupervisedExample[]> {
 }
 
 /** The demonstrations that fit the model's context; the others are left out with a warning, never cut in silence. */
-function fitting(ctx: PhaseContext & { state: TrainerState }, examples: SupervisedExample[]): SupervisedExample[] {
+function fitting(ctx: PhaseContext, examples: SupervisedExample[], firstStart: boolean): SupervisedExample[] {
   const limit = ctx.config.model.contextLength;
   const kept = examples.filter((e) => e.tokens.length <= limit);
   if (kept.length === 0) throw new UserError(`every demonstration is longer than the model's context (${limit} tokens): raise model.contextLength`);
   // Said once, when SFT starts: a resumed run has the line already.
-  if (kept.length < examples.length && ctx.state.sftStep === 0) {
+  if (kept.length < examples.length && firstStart) {
     const message = `${examples.length - kept.length} of ${examples.length} demonstrations are longer than the context (${limit} tokens) and are left out`;
     ctx.progress.log(`warning: ${message}`);
     ctx.metric({ kind: 'warning', message, time: { wallS: ctx.wall() } });
@@ -319,7 +319,7 @@ function fitting(ctx: PhaseContext & { state: TrainerState }, examples: Supervis
 async function runSft(ctx: PhaseContext, state: TrainerState): Promise<boolean> {
   const { config, learner, progress } = ctx;
   const sft = config.sft;
-  const examples = fitting({ ...ctx, state }, await demonstrations(ctx));
+  const examples = fitting(ctx, await demonstrations(ctx), state.sftStep === 0);
   const block = logBlock(sft.evalEvery);
   const optim = { lr: sft.lr, beta1: config.optimizer.beta1, beta2: config.optimizer.beta2, weightDecay: config.optimizer.weightDecay, maxGradNorm: config.optimizer.maxGradNorm };
   let acc = { loss: 0, tokens: 0, steps: 0, skipped: 0, t: Date.now() };
