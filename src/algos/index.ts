@@ -9,3 +9,4 @@ export * from './ratio-correction.js';
 export * from './registry.js';
 export * from './schedules.js';
 export * from './token-data.js';
+export * from './variants.js';

@@ -108,7 +108,7 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
  * Deep-merges overrides onto a preset. An override object whose `kind` differs from the preset's replaces that
  * sub-object wholesale (the other kind's fields would not apply); arrays replace.
  */
-function mergeOverrides(base: unknown, over: unknown): unknown {
+export function mergeOverrides(base: unknown, over: unknown): unknown {
   if (!isPlainObject(base) || !isPlainObject(over)) return over;
   if ('kind' in over && over.kind !== base.kind) return over;
   const out: Record<string, unknown> = { ...base };

@@ -3,7 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseConfig } from '../core/config.js';
 import { UserError } from '../core/errors.js';
-import { ALGORITHM_NAMES, resolveAlgorithm } from '../algos/registry.js';
+import { NAMED_ALGORITHMS, parseAlgorithmName, resolveNamedAlgorithm } from '../algos/variants.js';
 import type { AlgorithmConfig } from '../algos/config.js';
 import { TaskKnobsSchema } from '../envs/tasks/index.js';
 
@@ -20,8 +20,11 @@ export const trainConfigSchema = z.strictObject({
   seed: nonNegativeInt.default(0),
   algorithm: z
     .strictObject({
-      /** A name of the core's registry (`seeupo algorithms`). */
-      name: z.enum(ALGORITHM_NAMES as [string, ...string[]]).default('seeupo'),
+      /** A preset or variant of `seeupo algorithms` (`grpo`, `seeupo-no-ratio`), optionally `@EPOCHS` (`seeupo@4`). */
+      name: z
+        .string()
+        .refine(isAlgorithmName, { message: `expected one of ${NAMED_ALGORITHMS.join(', ')}, optionally @EPOCHS (seeupo@4)` })
+        .default('seeupo'),
       /** Deep-merged onto the named preset and validated by its strict schema. */
       overrides: z.record(z.string(), z.unknown()).default({}),
     })
@@ -153,8 +156,18 @@ export const trainConfigSchema = z.strictObject({
 
 export type TrainConfig = z.output<typeof trainConfigSchema>;
 
-/** The config from a file (YAML or JSON), with `--set key.path=value` overrides applied, validated. */
-export function loadTrainConfig(file: string | undefined, sets: readonly string[] = []): TrainConfig {
+/**
+ * The config from a file (YAML or JSON), with `--set key.path=value` overrides applied, validated. A `preset` (a
+ * partial config, e.g. `seeupo compare`'s budgets) lies under both: the file's keys and the sets win over it.
+ */
+export function loadTrainConfig(file: string | undefined, sets: readonly string[] = [], preset: unknown = {}): TrainConfig {
+  const config = parseConfig(trainConfigSchema, rawTrainConfig(file, sets, preset), file ?? 'config');
+  resolveTrainAlgorithm(config); // unknown override keys are errors now, not at the first iteration
+  return config;
+}
+
+/** The unvalidated config: `preset`, then the file deep-merged onto it, then the sets. */
+export function rawTrainConfig(file: string | undefined, sets: readonly string[] = [], preset: unknown = {}): unknown {
   let raw: unknown = {};
   if (file !== undefined) {
     let text: string;
@@ -169,18 +182,34 @@ export function loadTrainConfig(file: string | undefined, sets: readonly string[
       throw new UserError(`config ${file} is not valid YAML/JSON: ${(e as Error).message.split('\n')[0]}`);
     }
   }
+  raw = deepMerge(preset, raw);
   for (const s of sets) raw = applySet(raw, s);
-  const config = parseConfig(trainConfigSchema, raw, file ?? 'config');
-  resolveTrainAlgorithm(config); // unknown override keys are errors now, not at the first iteration
-  return config;
+  return raw;
+}
+
+/** `over` onto `base`: objects merge key by key, anything else in `over` replaces. */
+export function deepMerge(base: unknown, over: unknown): unknown {
+  if (!isObject(base) || !isObject(over)) return over === undefined ? structuredClone(base) : structuredClone(over);
+  const out: Record<string, unknown> = structuredClone(base);
+  for (const [k, v] of Object.entries(over)) out[k] = k in out ? deepMerge(out[k], v) : structuredClone(v);
+  return out;
 }
 
 export function resolveTrainAlgorithm(config: TrainConfig): AlgorithmConfig {
-  const algo = resolveAlgorithm(config.algorithm.name, config.algorithm.overrides);
+  const algo = resolveNamedAlgorithm(config.algorithm.name, config.algorithm.overrides);
   if (algo.advantage.kind === 'gae') {
     throw new UserError(`${algo.name}: GAE advantages need a learned critic, which the trainer's learners do not have yet; choose another algorithm`);
   }
   return algo;
+}
+
+function isAlgorithmName(name: string): boolean {
+  try {
+    parseAlgorithmName(name);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** `a.b.c=value`: value is read as YAML (numbers, booleans, lists), so `--set rl.iterations=5` is a number. */

@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
@@ -47,6 +48,8 @@ export interface TrainerState {
   cpuS: number;
   sftResult: { test: number; heldout: number } | null;
   rlResult: { test: number; heldout: number } | null;
+  /** SHA-256 of the weights file `init` named, as loaded (null: random initial weights). */
+  initSha256?: string | null;
 }
 
 export interface TrainSummary {
@@ -54,6 +57,8 @@ export interface TrainSummary {
   algorithm: string;
   sft: { test: number; heldout: number } | null;
   rl: { test: number; heldout: number } | null;
+  /** The saved model the run started from, and the SHA-256 of its weights file as loaded (null: random weights). */
+  init: { dir: string; sha256: string } | null;
   wallS: number;
   cpuS: number;
   finalCheckpoint: string;
@@ -160,16 +165,17 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     sftResult: null,
     rlResult: null,
   };
-  if (config.init !== null && !opts.resume) await initFrom(config.init, learner, rendererSpec);
-  if (opts.resume) {
-    const latest = run.latestCheckpoint<TrainerState>();
-    if (latest) {
-      await learner.load(latest.dir);
-      state = latest.state;
-      progress.log(`resuming ${opts.out} from its checkpoint at ${state.phase === 'sft' ? `SFT step ${state.sftStep}` : `RL iteration ${state.rlIteration}`}`);
-    } else progress.log(`resuming ${opts.out}: no checkpoint yet, starting from the beginning`);
-    run.truncateMetrics(state.metricsLines);
+  const latest = opts.resume ? run.latestCheckpoint<TrainerState>() : null;
+  if (latest) {
+    await learner.load(latest.dir);
+    state = latest.state;
+    progress.log(`resuming ${opts.out} from its checkpoint at ${state.phase === 'sft' ? `SFT step ${state.sftStep}` : `RL iteration ${state.rlIteration}`}`);
+  } else {
+    if (opts.resume) progress.log(`resuming ${opts.out}: no checkpoint yet, starting from the beginning`);
+    // A run resumed before its first checkpoint starts over, from its `init` like a fresh one.
+    if (config.init !== null) state.initSha256 = await initFrom(config.init, learner, rendererSpec);
   }
+  if (opts.resume) run.truncateMetrics(state.metricsLines);
   const wallAtStart = state.wallS;
   const wall = () => wallAtStart + (Date.now() - t0) / 1000;
   // CPU seconds of this process (all threads): on a machine shared with other work, the cost that wall time hides.
@@ -213,6 +219,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       algorithm: algo.name,
       sft: state.sftResult,
       rl: state.rlResult,
+      init: config.init !== null && state.initSha256 ? { dir: config.init, sha256: state.initSha256 } : null,
       wallS: wall(),
       cpuS: cpu(),
       finalCheckpoint: join('checkpoints', 'final'),
@@ -238,13 +245,20 @@ async function createModel(config: TrainConfig, renderer: Renderer): Promise<{ l
   return { learner, policy: localRolloutPolicy(learner) };
 }
 
-/** Starts from a saved model, which must read tokens the way this run's renderer writes them. */
-async function initFrom(dir: string, learner: Learner, spec: RendererSpec): Promise<void> {
+/**
+ * Starts from a saved model, which must read tokens the way this run's renderer writes them. Returns the SHA-256
+ * of its weights file (null when there is none here): what `seeupo compare` checks to show that every algorithm started from the same weights.
+ */
+async function initFrom(dir: string, learner: Learner, spec: RendererSpec): Promise<string | null> {
   if (!existsSync(dir)) throw new UserError(`init: ${dir} does not exist`);
   if (JSON.stringify(loadRendererSpec(dir)) !== JSON.stringify(spec)) {
     throw new UserError(`init: ${dir} was trained with another renderer or vocabulary than this config gives`);
   }
+  // A model saved by a remote learner may keep its weights on the server: no local file to hash.
+  const file = join(dir, 'model.safetensors');
+  const sha256 = existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : null;
   await loadWeightsOnly(learner, dir, mkdtempSync(join(tmpdir(), 'seeupo-init-')));
+  return sha256;
 }
 
 /**
@@ -376,8 +390,12 @@ async function runRl(ctx: PhaseContext, state: TrainerState, algo: ReturnType<ty
     const it = ++state.rlIteration;
     const t0 = Date.now();
     const specs: EpisodeSpec<BfclEntry>[] = [];
+    const taskIds: string[] = [];
     for (let b = 0; b < B; b++) {
+      // The iteration's tasks depend on the seed, the task knobs, B and the iteration only: every algorithm run
+      // with the same config plays the same ones (seeupo compare records and checks them).
       const task = ctx.source.task('train', config.sft.demonstrations + (it - 1) * B + b);
+      taskIds.push(task.id);
       for (let g = 0; g < G; g++) specs.push({ id: `it${it}:${task.id}:${g}`, taskId: task.id, groupId: `it${it}:${task.id}`, task: task.entry });
     }
     const episodes = await playEpisodes(specs, { ...ctx.rolloutBase, temperature: config.rollout.temperature, seed: seedFor(config.seed, `rollout:${it}`) });
@@ -389,7 +407,7 @@ async function runRl(ctx: PhaseContext, state: TrainerState, algo: ReturnType<ty
       progress.log(`warning: iteration ${it}: ${w}`);
       ctx.metric({ kind: 'warning', iteration: it, message: w, time: { wallS: ctx.wall() } });
     }
-    const record = rlRecord(it, episodes, stats, { wallS: ctx.wall(), cpuS: ctx.cpu(), rolloutS: (t1 - t0) / 1000, updateS: (t2 - t1) / 1000 });
+    const record = rlRecord(it, taskIds, episodes, stats, { wallS: ctx.wall(), cpuS: ctx.cpu(), rolloutS: (t1 - t0) / 1000, updateS: (t2 - t1) / 1000 });
     ctx.metric(record);
     progress.update(it, { success: pct(record.success as number) });
     const last = it === config.rl.iterations;
@@ -450,7 +468,7 @@ function writeSamples(ctx: PhaseContext, name: string, evals: readonly SplitEval
   ctx.run.writeJson(join('samples', `${name}.json`), samples);
 }
 
-function rlRecord(it: number, episodes: readonly Episode[], stats: IterationStats, time: Record<string, number>): Record<string, unknown> {
+function rlRecord(it: number, taskIds: readonly string[], episodes: readonly Episode[], stats: IterationStats, time: Record<string, number>): Record<string, unknown> {
   const trained = episodes.filter((e) => e.trajectory.status !== 'failed');
   const failures = episodes.filter((e) => e.trajectory.status === 'failed');
   const mean = (xs: readonly number[]) => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
@@ -462,6 +480,7 @@ function rlRecord(it: number, episodes: readonly Episode[], stats: IterationStat
   return {
     kind: 'rl',
     iteration: it,
+    tasks: taskIds,
     episodes: episodes.length,
     excluded: stats.excluded,
     failures: failures.slice(0, 3).map((e) => e.trajectory.error),
