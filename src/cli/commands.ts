@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAlgorithms } from './algorithms.js';
 import { registerBfcl } from './bfcl.js';
+import { registerCompare } from './compare.js';
 import { registerDoctor } from './doctor.js';
 import { registerEnv } from './env.js';
 import { registerEval } from './eval.js';
@@ -19,6 +20,7 @@ import { registerTrain } from './train.js';
 export const commands: ReadonlyArray<(program: Command) => void> = [
   registerAlgorithms,
   registerBfcl,
+  registerCompare,
   registerDoctor,
   registerEnv,
   registerEval,

@@ -12,7 +12,7 @@ import { transcriptsHtml } from './transcripts.js';
 const HALF = 520;
 const FULL = 1060;
 
-const CSS = `
+export const CSS = `
 body { font-family: Helvetica, Arial, sans-serif; color: #222; margin: 0; background: #f6f6f4; }
 main { max-width: ${FULL + 40}px; margin: 0 auto; padding: 16px 20px 40px; }
 h1 { font-size: 22px; margin: 8px 0 4px; }

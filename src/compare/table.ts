@@ -1,0 +1,61 @@
+/** The compare's results as rows of text: the Markdown table printed to stdout, and the report's HTML table. */
+import type { AlgorithmSummary, FamilyStart } from './analysis.js';
+import { KL_SPIKE_FACTOR, type Interval } from './stats.js';
+
+export const TABLE_HEADER = [
+  'algorithm',
+  'seeds',
+  'test final',
+  'held-out final',
+  'test AUC',
+  'held-out AUC',
+  'drops',
+  'largest drop',
+  `KL spikes (>${KL_SPIKE_FACTOR}× median)`,
+  'CPU min/run',
+] as const;
+
+/** A success rate in percent, with its interval: `45.2 [41.0, 49.1]`. */
+export function pctInterval(i: Interval | undefined): string {
+  if (!i) return '–';
+  const p = (x: number) => (100 * x).toFixed(1);
+  return i.n < 2 ? `${p(i.mean)} (1 seed)` : `${p(i.mean)} [${p(i.lo)}, ${p(i.hi)}]`;
+}
+
+function countInterval(i: Interval): string {
+  const f = (x: number) => x.toFixed(1);
+  return i.n < 2 ? f(i.mean) : `${f(i.mean)} [${f(i.lo)}, ${f(i.hi)}]`;
+}
+
+/** One row per algorithm of a family, and first the success they all start from (after SFT). */
+export function familyRows(family: string, summaries: readonly AlgorithmSummary[], start: FamilyStart | undefined): string[][] {
+  const rows: string[][] = [];
+  if (start) rows.push(['start (after SFT)', String(start.seeds.length), pctInterval(start.success.test), pctInterval(start.success.heldout), '', '', '', '', '', '']);
+  for (const s of summaries.filter((x) => x.family === family)) {
+    rows.push([
+      s.algorithm,
+      String(s.seeds.length),
+      pctInterval(s.final.test),
+      pctInterval(s.final.heldout),
+      pctInterval(s.auc.test),
+      pctInterval(s.auc.heldout),
+      pctInterval(s.dropShare),
+      pctInterval(s.largestDrop),
+      countInterval(s.klSpikes),
+      s.cpuS === null ? '–' : (s.cpuS / 60).toFixed(1),
+    ]);
+  }
+  return rows;
+}
+
+/** Markdown: per family a heading and the table (success in percent, mean over seeds [95% bootstrap interval]). */
+export function markdownTables(families: readonly string[], summaries: readonly AlgorithmSummary[], starts: readonly FamilyStart[]): string {
+  const out: string[] = [];
+  for (const family of families) {
+    out.push(`### Task family: ${family}`, '', `| ${TABLE_HEADER.join(' | ')} |`, `|${TABLE_HEADER.map(() => '---').join('|')}|`);
+    for (const row of familyRows(family, summaries, starts.find((s) => s.family === family))) out.push(`| ${row.join(' | ')} |`);
+    out.push('');
+  }
+  out.push('Success in percent, greedy; mean over seeds [95% bootstrap interval]. AUC: average success over the RL phase. Drops: share of consecutive evaluations where success fell.');
+  return out.join('\n') + '\n';
+}
