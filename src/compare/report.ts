@@ -19,8 +19,8 @@ export const REPORT_FILE = 'report.html';
 
 const SPLIT_LABEL: Record<EvalSplit, string> = { test: 'test', heldout: 'held-out' };
 
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  return `<table><tr>${header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</table>`;
+function table(header: readonly string[], rows: readonly (readonly string[])[], cls?: string): string {
+  return `<table${cls ? ` class="${cls}"` : ''}><tr>${header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</table>`;
 }
 
 /** A preset of the registry is a baseline; anything else (seeupo-no-ratio, seeupo@4) a variant, shown beside seeupo. */
@@ -34,18 +34,28 @@ function chart(summaries: readonly AlgorithmSummary[], split: EvalSplit, x: 'ite
     return {
       name: `${s.algorithm} (${s.seeds.length})`,
       colour: colours.get(s.algorithm)!,
-      points: pts.map((p) => ({ x: p[x], y: p.mean })),
-      band: pts.map((p) => ({ x: p[x], lo: p.lo, hi: p.hi })),
+      points: pts.map((p) => ({ x: p[x], y: 100 * p.mean })),
+      band: pts.map((p) => ({ x: p[x], lo: 100 * p.lo, hi: 100 * p.hi })),
       dots: true,
     };
   });
   return xyChart({
     title: `${SPLIT_LABEL[split]} success against ${x === 'iteration' ? 'RL iteration' : 'RL episodes'}`,
     xLabel: x === 'iteration' ? 'RL iteration (0: after SFT)' : 'RL episodes played',
-    yLabel: 'greedy success',
+    yLabel: 'greedy success, %',
     series,
+    yRange: successRange(summaries.flatMap((s) => s.curves[split].flatMap((p) => [p.lo, p.hi]))),
     width: 520,
   });
+}
+
+/** The y range of success charts in percent: the data with a margin, within [0, 100], at least 10 points tall. */
+function successRange(values: readonly number[]): [number, number] {
+  if (values.length === 0) return [0, 100];
+  let lo = Math.max(0, 100 * Math.min(...values) - 5);
+  let hi = Math.min(100, 100 * Math.max(...values) + 5);
+  if (hi - lo < 10) [lo, hi] = lo + 10 <= 100 ? [lo, lo + 10] : [90, 100];
+  return [Math.floor(lo), Math.ceil(hi)];
 }
 
 function chartGroup(title: string, summaries: readonly AlgorithmSummary[], colours: Map<string, string>): string {
@@ -73,6 +83,13 @@ function familySection(data: CompareFile, family: string, summaries: readonly Al
   ].join('\n');
 }
 
+/** `{a: {b: 1}}` → [['a.b', 1]]. */
+function flatten(obj: Record<string, unknown>, prefix = ''): [string, unknown][] {
+  return Object.entries(obj).flatMap(([k, v]) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? flatten(v as Record<string, unknown>, `${prefix}${k}.`) : [[`${prefix}${k}`, v] as [string, unknown]],
+  );
+}
+
 function settingsSection(data: CompareFile, out: string): string {
   const families = Object.entries(data.families)
     .map(([f, c]) => `<details class="config"><summary>family ${esc(f)}: the config every run shares but for its settings</summary><pre>${esc(JSON.stringify(c, null, 2))}</pre></details>`)
@@ -83,17 +100,17 @@ function settingsSection(data: CompareFile, out: string): string {
     r.algorithm ?? '–',
     String(r.seed),
     r.status,
-    JSON.stringify(r.settings).replace(out + '/', ''),
+    flatten(r.settings).map(([k, v]) => `${k}=${typeof v === 'string' ? v.split(out + '/').join('') : JSON.stringify(v)}`).join(', '),
     r.init?.sha256 ? r.init.sha256.slice(0, 12) : '–',
     r.wallS === undefined ? '–' : r.wallS.toFixed(0),
     r.cpuS === undefined ? '–' : r.cpuS.toFixed(0),
     r.command.split(out + '/').join(''),
   ]);
-  const budgets = [...new Set(data.runs.filter((r) => r.kind === 'rl').map((r) => JSON.stringify(r.budget)))];
+  const budgets = [...new Set(data.runs.filter((r) => r.kind === 'rl').map((r) => Object.entries(r.budget).map(([k, v]) => `${k} ${v}`).join(', ')))];
   return [
     families,
     `<p>RL budget of every RL run${budgets.length > 1 ? ' (they differ between families)' : ''}: ${budgets.map((b) => `<code>${esc(b)}</code>`).join(' ')}</p>`,
-    table(['run', 'kind', 'algorithm', 'seed', 'status', 'settings', 'init weights (SHA-256)', 'wall s', 'CPU s', 'command (paths relative to the compare directory)'], rows),
+    table(['run', 'kind', 'algorithm', 'seed', 'status', 'settings', 'init weights (SHA-256)', 'wall s', 'CPU s', 'command (paths relative to the compare directory)'], rows, 'runs'),
     `<p class="sub">Invocations: ${data.invocations.map((i) => `<code>${esc(['seeupo', ...i.argv].join(' '))}</code> at ${esc(i.startedAt)}${i.wallS === undefined ? '' : ` (${(i.wallS / 60).toFixed(1)} min)`}`).join('; ')}</p>`,
   ].join('\n');
 }
@@ -120,6 +137,9 @@ export function renderCompareReport(data: CompareFile, out: string): string {
 <title>seeupo compare: ${esc(relative(process.cwd(), out) || out)}</title>
 <style>${CSS}
 h3 { font-size: 15px; margin: 16px 0 6px; }
+td { white-space: nowrap; }
+table.runs td { white-space: normal; font-size: 12px; text-align: left; }
+table.runs td:nth-child(6), table.runs td:nth-child(10) { font-family: Menlo, Consolas, monospace; word-break: break-all; min-width: 180px; }
 </style>
 </head>
 <body>
