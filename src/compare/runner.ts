@@ -5,7 +5,7 @@
  * settings, command, status and time, and it accumulates over invocations into the same directory.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readJsonFile } from '../core/json-file.js';
@@ -118,6 +118,40 @@ export async function runCompare(plan: ComparePlan, opts: RunnerOptions): Promis
   const previous = readCompareFile(plan.out);
   checkExisting(plan, previous);
   mkdirSync(plan.out, { recursive: true });
+  const unlock = lock(plan.out);
+  try {
+    return await execute(plan, opts, previous);
+  } finally {
+    unlock();
+  }
+}
+
+/**
+ * One compare at a time per directory: two would start the same runs twice. The lock names its process; a lock
+ * whose process is gone (a compare killed outright) is taken over.
+ */
+function lock(out: string): () => void {
+  const file = join(out, 'compare.lock');
+  if (existsSync(file)) {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+      throw new UserError(`another compare (process ${pid}) is running in ${out}; wait for it, or stop it first`);
+    }
+  }
+  writeFileSync(file, `${process.pid}\n`);
+  return () => rmSync(file, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function execute(plan: ComparePlan, opts: RunnerOptions, previous: CompareFile | null): Promise<CompareFile> {
   const t0 = Date.now();
   const data: CompareFile = previous ?? { version: 1, invocations: [], families: {}, runs: [] };
   data.invocations.push({ argv: opts.argv, startedAt: new Date(t0).toISOString() });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -96,6 +96,7 @@ test('compare: a killed compare resumes, reusing finished runs and continuing un
   await new Promise((r) => setTimeout(r, 300));
   process.kill(-child.pid!, 'SIGKILL');
   await exited;
+  assert.ok(existsSync(join(out, 'compare.lock')), 'a compare killed outright leaves its lock, which the next one takes over');
   const sftTime = statSync(sftSummary).mtimeMs;
   const firstRl = join(out, 'runs', 'default', 'seeupo-seed0');
   const startedRl = existsSync(join(firstRl, 'config.json'));
@@ -114,6 +115,12 @@ test('compare: a killed compare resumes, reusing finished runs and continuing un
   const again = compare(args);
   assert.equal(again.code, 0, again.err);
   assert.match(again.err, /3 finished before, 0 to resume, 0 to start/);
+  // The directory is locked while a compare runs in it (this test process stands in for one).
+  writeFileSync(join(out, 'compare.lock'), `${process.pid}\n`);
+  const locked = compare(args);
+  assert.equal(locked.code, 2);
+  assert.match(locked.err, new RegExp(`another compare \\(process ${process.pid}\\) is running`));
+  rmSync(join(out, 'compare.lock'));
   const changed = compare([...args, '--set', 'rollout.groupSize=3']);
   assert.equal(changed.code, 2);
   assert.match(changed.err, /another config \(first difference at 'rollout\.groupSize'\)/);
