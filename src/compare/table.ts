@@ -19,7 +19,8 @@ export const TABLE_HEADER = [
 export function pctInterval(i: Interval | undefined): string {
   if (!i) return '–';
   const p = (x: number) => (100 * x).toFixed(1);
-  return i.n < 2 ? `${p(i.mean)} (1 seed)` : `${p(i.mean)} [${p(i.lo)}, ${p(i.hi)}]`;
+  // One seed has no interval: the seeds column says so.
+  return i.n < 2 ? p(i.mean) : `${p(i.mean)} [${p(i.lo)}, ${p(i.hi)}]`;
 }
 
 function countInterval(i: Interval): string {
