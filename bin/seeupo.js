@@ -9,7 +9,8 @@ process.stdout.on('error', (err) => {
 
 main(process.argv.slice(2)).then(
   (code) => {
-    process.exitCode = code;
+    // A command that ended on purpose with its own status (130: stopped by Ctrl-C, checkpoint saved) keeps it.
+    process.exitCode = code === 0 ? (process.exitCode ?? 0) : code;
   },
   (err) => {
     console.error(err);

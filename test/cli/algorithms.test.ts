@@ -12,6 +12,9 @@ test('seeupo algorithms lists every named algorithm', () => {
   assert.equal(r.code, 0);
   for (const name of ['seeupo', 'reinforce', 'grpo', 'gspo', 'rloo', 'reinforce++', 'ppo']) assert.match(r.out, new RegExp(`^${name.replace('+', '\\+')}\\s`, 'm'));
   assert.match(r.out, /seeupo\s+advantage=grae\s+loss=seq-clip.*schedule=sequential\/reverse\+ratio\(δ=0\.2\)/);
+  // The named variants too, as the configuration they run (seeupo-no-ratio: no ratio correction).
+  assert.match(r.out, /^seeupo-no-ratio\s+advantage=grae\s+loss=seq-clip.*schedule=sequential\/reverse$/m);
+  assert.match(r.out, /^seeupo-joint\s+.*schedule=joint$/m);
 });
 
 test('seeupo algorithms show applies and validates overrides; mistakes are one-line errors, exit 2', () => {

@@ -101,14 +101,29 @@ test('compare: a killed compare resumes, reusing finished runs and continuing un
   const firstRl = join(out, 'runs', 'default', 'seeupo-seed0');
   const startedRl = existsSync(join(firstRl, 'config.json'));
 
+  // SIGTERM stops a compare: no new run starts, the running one is asked to stop (it saves a checkpoint), exit 130.
+  const term = spawn(process.execPath, [BIN, 'compare', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let termErr = '';
+  const termCode = await new Promise<number | null>((resolve) => {
+    term.stderr!.on('data', (d: Buffer) => {
+      termErr += d.toString();
+      if (/(start|resume) default\/seeupo-seed0/.test(termErr) && !term.killed) term.kill('SIGTERM');
+    });
+    term.on('close', (code) => resolve(code));
+  });
+  assert.equal(termCode, 130, termErr);
+  assert.match(termErr, /1 finished before, (1 to resume, 1 to start|0 to resume, 2 to start)/);
+  assert.match(termErr, /compare: stopping/);
+  assert.doesNotMatch(termErr, /grpo-seed0/, 'no run starts after the stop');
+  if (startedRl) assert.match(termErr, /resume default\/seeupo-seed0/);
+
   const r = compare(args);
   assert.equal(r.code, 0, r.err);
-  assert.match(r.err, /3 runs in .*: 1 finished before, (1 to resume, 1 to start|0 to resume, 2 to start)/);
-  if (startedRl) assert.match(r.err, /resume default\/seeupo-seed0/);
+  assert.match(r.err, /3 runs in .*: 1 finished before/);
   assert.equal(statSync(sftSummary).mtimeMs, sftTime, 'the finished SFT run was reused, not run again');
   for (const a of ['seeupo', 'grpo']) assert.ok(existsSync(join(out, 'runs', 'default', `${a}-seed0`, 'summary.json')), a);
   const data = json(join(out, 'compare.json'));
-  assert.equal(data.invocations.length, 2);
+  assert.equal(data.invocations.length, 3);
   assert.ok(data.runs.every((x: Json) => x.status === 'finished'));
 
   // Run again: nothing to do, and a changed config for the same directory is refused before anything runs.
@@ -124,6 +139,20 @@ test('compare: a killed compare resumes, reusing finished runs and continuing un
   const changed = compare([...args, '--set', 'rollout.groupSize=3']);
   assert.equal(changed.code, 2);
   assert.match(changed.err, /another config \(first difference at 'rollout\.groupSize'\)/);
+});
+
+test('compare --print-config: the preset under --config and --set, per family; nothing runs', () => {
+  const { dir, config } = tinyConfig();
+  const out = join(dir, 'cmp');
+  const r = compare(['--algos', 'seeupo', '--config', config, '--set', 'rl.iterations=7', '--family', 'default', '--print-config', '--out', out]);
+  assert.equal(r.code, 0, r.err);
+  const families = JSON.parse(r.out);
+  assert.deepEqual(Object.keys(families), ['default']);
+  assert.equal(families.default.rl.iterations, 7); // --set over the file over the preset
+  assert.equal(families.default.rollout.tasksPerIteration, 3); // the file over the preset
+  assert.equal(families.default.eval.finalTasks, 4);
+  assert.equal(families.default.threads, 1); // the preset
+  assert.ok(!existsSync(out));
 });
 
 test('compare: an unknown algorithm is a one-line error before anything runs', () => {
