@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { familyStarts, summarise } from '../compare/analysis.js';
+import { familyStarts, pairedDifferences, readCurves, summarise } from '../compare/analysis.js';
 import { expandAlgos, parseSeeds, planCompare } from '../compare/plan.js';
 import { COMPARE_PRESET } from '../compare/preset.js';
 import { writeCompareReport } from '../compare/report.js';
@@ -47,7 +47,8 @@ async function compareAction(flags: CompareFlags): Promise<void> {
     const data = await runCompare(plan, { parallel: flags.parallel, argv: process.argv.slice(2), log: (l) => process.stderr.write(l + '\n'), stop: stop.signal });
     const report = writeCompareReport(data, plan.out);
     const families = Object.keys(data.families);
-    process.stdout.write(markdownTables(families, summarise(data), familyStarts(data)));
+    const curves = readCurves(data);
+    process.stdout.write(markdownTables(families, summarise(data, curves), familyStarts(data), pairedDifferences(curves)));
     process.stderr.write(`compare: report ${report}\n`);
     const bad = data.runs.filter((r) => plan.runs.some((p) => p.id === r.id) && r.status !== 'finished');
     if (stop.signal.aborted) process.exitCode = 130;

@@ -150,6 +150,37 @@ export function summarise(data: CompareFile, runs: readonly RunCurves[] = readCu
   return out;
 }
 
+/** An algorithm against a reference algorithm on the seeds both finished: the difference of final success, seed by seed. */
+export interface PairedDifference {
+  family: string;
+  algorithm: string;
+  reference: string;
+  seeds: number[];
+  /** Final success of the algorithm minus the reference's, mean over the shared seeds [95% bootstrap interval]. */
+  final: Record<EvalSplit, Interval>;
+}
+
+/**
+ * Paired differences against `reference` (seeupo): within a seed both started from the same weights and played the
+ * same tasks, so the seed-by-seed difference removes what the seed alone decides (the SFT checkpoint's quality).
+ */
+export function pairedDifferences(runs: readonly RunCurves[], reference = 'seeupo'): PairedDifference[] {
+  const out: PairedDifference[] = [];
+  const keys = [...new Map(runs.map((r) => [`${r.family}\u0000${r.algorithm}`, r])).values()];
+  for (const { family, algorithm } of keys) {
+    if (algorithm === reference) continue;
+    const ref = new Map(runs.filter((r) => r.family === family && r.algorithm === reference).map((r) => [r.seed, r]));
+    const mine = runs.filter((r) => r.family === family && r.algorithm === algorithm && ref.has(r.seed)).sort((a, b) => a.seed - b.seed);
+    const final = {} as Record<EvalSplit, Interval>;
+    for (const split of SPLITS) {
+      const d = mine.filter((r) => r.success[split].length > 0 && ref.get(r.seed)!.success[split].length > 0).map((r) => r.success[split].at(-1)!.y - ref.get(r.seed)!.success[split].at(-1)!.y);
+      if (d.length > 0) final[split] = interval(d, `${family}/${algorithm}-${reference}/${split}`);
+    }
+    if (Object.keys(final).length > 0) out.push({ family, algorithm, reference, seeds: mine.map((r) => r.seed), final });
+  }
+  return out;
+}
+
 /** Per family, the success every algorithm starts from: the SFT runs' evaluation, over seeds. */
 export function familyStarts(data: CompareFile): FamilyStart[] {
   const families = [...new Set(data.runs.map((r) => r.family))];

@@ -1,5 +1,5 @@
 /** The compare's results as rows of text: the Markdown table printed to stdout, and the report's HTML table. */
-import type { AlgorithmSummary, FamilyStart } from './analysis.js';
+import type { AlgorithmSummary, FamilyStart, PairedDifference } from './analysis.js';
 import { KL_SPIKE_FACTOR, type Interval } from './stats.js';
 
 export const TABLE_HEADER = [
@@ -49,14 +49,31 @@ export function familyRows(family: string, summaries: readonly AlgorithmSummary[
   return rows;
 }
 
+export const PAIRED_HEADER = ['algorithm', 'seeds', 'test final − seeupo', 'held-out final − seeupo'] as const;
+
+/** A difference of success rates in points, signed, with its interval: `+1.5 [-0.5, 3.0]`. */
+export function pointsInterval(i: Interval | undefined): string {
+  if (!i) return '–';
+  const p = (x: number) => {
+    const t = (100 * x).toFixed(1);
+    return t === '-0.0' ? '+0.0' : x >= 0 ? `+${t}` : t;
+  };
+  return i.n < 2 ? p(i.mean) : `${p(i.mean)} [${p(i.lo)}, ${p(i.hi)}]`;
+}
+
+export function pairedRows(family: string, paired: readonly PairedDifference[]): string[][] {
+  return paired.filter((d) => d.family === family).map((d) => [d.algorithm, String(d.seeds.length), pointsInterval(d.final.test), pointsInterval(d.final.heldout)]);
+}
+
 /** Markdown: per family a heading and the table (success in percent, mean over seeds [95% bootstrap interval]). */
-export function markdownTables(families: readonly string[], summaries: readonly AlgorithmSummary[], starts: readonly FamilyStart[]): string {
+export function markdownTables(families: readonly string[], summaries: readonly AlgorithmSummary[], starts: readonly FamilyStart[], paired: readonly PairedDifference[] = []): string {
   const out: string[] = [];
+  const md = (header: readonly string[], rows: readonly (readonly string[])[]) => [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
   for (const family of families) {
-    out.push(`### Task family: ${family}`, '', `| ${TABLE_HEADER.join(' | ')} |`, `|${TABLE_HEADER.map(() => '---').join('|')}|`);
-    for (const row of familyRows(family, summaries, starts.find((s) => s.family === family))) out.push(`| ${row.join(' | ')} |`);
-    out.push('');
+    out.push(`### Task family: ${family}`, '', ...md(TABLE_HEADER, familyRows(family, summaries, starts.find((s) => s.family === family))), '');
+    const p = pairedRows(family, paired);
+    if (p.length > 0) out.push(...md(PAIRED_HEADER, p), '');
   }
-  out.push('Success in percent, greedy; mean over seeds [95% bootstrap interval]. AUC: average success over the RL phase. Drops: share of consecutive evaluations where success fell.');
+  out.push('Success in percent, greedy; mean over seeds [95% bootstrap interval]. AUC: average success over the RL phase. Drops: share of consecutive evaluations where success fell. − seeupo: final success minus seeupo\'s on the same seed (same SFT weights, same tasks), in points, mean over the seeds both have.');
   return out.join('\n') + '\n';
 }

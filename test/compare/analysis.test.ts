@@ -1,0 +1,57 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pairedDifferences, summarise, type RunCurves } from '../../src/compare/analysis.js';
+import type { CompareFile, RunRecord } from '../../src/compare/runner.js';
+import { markdownTables } from '../../src/compare/table.js';
+
+function run(algorithm: string, seed: number, test: number[], heldout: number[], kl: number[] = [1, 1, 1, 1]): RunCurves {
+  const pts = (ys: number[]) => ys.map((y, i) => ({ x: 2 * i, y }));
+  return { id: `default/${algorithm}-seed${seed}`, family: 'default', algorithm, seed, success: { test: pts(test), heldout: pts(heldout) }, episodesAt: new Map([[0, 0], [2, 20], [4, 40]]), kl, cpuS: 60 };
+}
+
+function record(r: RunCurves): RunRecord {
+  return { id: r.id, kind: 'rl', family: r.family, algorithm: r.algorithm, seed: r.seed, dir: '/nowhere', configFile: '/nowhere.json', settings: {}, budget: {}, command: 'seeupo train', status: 'finished' };
+}
+
+const runs = [
+  run('seeupo', 0, [0.4, 0.5, 0.6], [0.4, 0.4, 0.5]),
+  run('seeupo', 1, [0.5, 0.5, 0.5], [0.5, 0.6, 0.5], [1, 1, 1, 10]),
+  run('grpo', 0, [0.4, 0.3, 0.5], [0.4, 0.5, 0.6]),
+  run('grpo', 1, [0.5, 0.6, 0.7], [0.5, 0.5, 0.4]),
+  run('grpo', 2, [0.2, 0.2, 0.2], [0.2, 0.2, 0.2]),
+];
+const data: CompareFile = { version: 1, invocations: [], families: { default: {} }, runs: runs.map(record) };
+
+test('summarise: per algorithm, curves, final success, AUC, drops and KL spikes over seeds (hand values)', () => {
+  const [seeupo, grpo] = summarise(data, runs);
+  assert.equal(seeupo!.algorithm, 'seeupo');
+  assert.deepEqual(seeupo!.seeds, [0, 1]);
+  // Final test success: 0.6 and 0.5; two seeds: the interval spans them.
+  assert.ok(Math.abs(seeupo!.final.test.mean - 0.55) < 1e-12);
+  assert.equal(seeupo!.final.test.lo, 0.5);
+  assert.equal(seeupo!.final.test.hi, 0.6);
+  // AUC of [0.4, 0.5, 0.6] over x 0..4 is 0.5; of [0.5, 0.5, 0.5] 0.5.
+  assert.ok(Math.abs(seeupo!.auc.test.mean - 0.5) < 1e-12);
+  // Drops: seed 0 has 0 of 4 pairs (test and held-out), seed 1 has 1 of 4 (held-out 0.6 → 0.5): shares 0 and 0.25.
+  assert.ok(Math.abs(seeupo!.dropShare.mean - 0.125) < 1e-12);
+  assert.ok(Math.abs(seeupo!.largestDrop.mean - 0.05) < 1e-12);
+  // KL spikes: seed 1 has one iteration above 3× its median.
+  assert.equal(seeupo!.klSpikes.mean, 0.5);
+  // The curve: iteration 2 (20 episodes), test success 0.5 on both seeds.
+  assert.deepEqual(seeupo!.curves.test[1], { mean: 0.5, lo: 0.5, hi: 0.5, n: 2, iteration: 2, episodes: 20 });
+  assert.deepEqual(grpo!.seeds, [0, 1, 2]);
+  assert.equal(grpo!.cpuS, 60);
+});
+
+test('pairedDifferences: the final success minus seeupo\'s on the same seed, over the seeds both have', () => {
+  const [d] = pairedDifferences(runs);
+  assert.equal(d!.algorithm, 'grpo');
+  assert.deepEqual(d!.seeds, [0, 1]); // grpo's seed 2 has no seeupo run to pair with
+  // test: 0.5 − 0.6 = −0.1 and 0.7 − 0.5 = +0.2; held-out: 0.6 − 0.5 = +0.1 and 0.4 − 0.5 = −0.1
+  assert.ok(Math.abs(d!.final.test.mean - 0.05) < 1e-12);
+  assert.ok(Math.abs(d!.final.test.lo - -0.1) < 1e-12 && Math.abs(d!.final.test.hi - 0.2) < 1e-12);
+  assert.ok(Math.abs(d!.final.heldout.mean) < 1e-12);
+  const md = markdownTables(['default'], summarise(data, runs), [], pairedDifferences(runs));
+  assert.match(md, /^\| grpo \| 2 \| \+5\.0 \[-10\.0, \+20\.0\] \| \+0\.0 \[-10\.0, \+10\.0\] \|$/m);
+  assert.match(md, /^\| seeupo \| 2 \| 55\.0 \[50\.0, 60\.0\] \| 50\.0 \[50\.0, 50\.0\] \| 50\.0 \[50\.0, 50\.0\] \| /m);
+});
