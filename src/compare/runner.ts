@@ -227,7 +227,7 @@ async function execute(plan: ComparePlan, opts: RunnerOptions, previous: Compare
           opts.log(`compare: done ${run.id} in ${((Date.now() - t) / 1000).toFixed(0)} s: test ${r ? pct(r.test) : '-'}, held-out ${r ? pct(r.heldout) : '-'} (${done.size}/${plan.runs.length} finished${eta})`);
         } else if (stopped() || code === 130) {
           rec.status = 'stopped';
-          opts.log(`compare: stopped ${run.id} (checkpoint saved; the same command continues it)`);
+          opts.log(`compare: stopped ${run.id} (the same command continues it from its last checkpoint)`);
         } else {
           rec.status = 'failed';
           rec.error = `exit ${code ?? signal}; see ${logFile}`;
