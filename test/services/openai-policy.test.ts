@@ -42,7 +42,7 @@ after(async () => {
 
 /** The outputs of a call in which every request must succeed: a failed request throws its error. */
 async function sampleAll(policy: RolloutPolicy, requests: readonly RolloutRequest[], p: SampleParams): Promise<SampleOutput[]> {
-  return (await sampleAll(policy, requests, p)).map((out) => {
+  return (await policy.sample(requests, p)).map((out) => {
     if (isFailedSample(out)) throw new OpenAIPolicyError(out.error);
     return out;
   });
@@ -194,6 +194,25 @@ test('OpenAIPolicy: a request with no answer times out and is retried, then fail
     const policy = createOpenAIPolicy({ baseUrl: stub.url, model: 'm', timeoutMs: 50, maxRetries: 1, retryBaseMs: 1 });
     await assert.rejects(sampleAll(policy, [{ prompt: Int32Array.from([1]) }], params), /no answer within 50 ms \(gave up after 2 attempts\)$/);
     assert.equal(stub.seen.length, 2);
+  } finally {
+    await stub.close();
+  }
+});
+
+test('OpenAIPolicy: a request that fails fails only its own row; the others are answered', async () => {
+  // The second request (by arrival) is refused; with one request in flight at a time, that is row 1.
+  const stub = await stubServer([answer(['token_id:5'], [-0.5]), json(400, { error: { message: 'prompt too long' } }), answer(['token_id:6'], [-0.25])]);
+  try {
+    const policy = createOpenAIPolicy({ baseUrl: stub.url, model: 'm', retryBaseMs: 1, maxConcurrency: 1 });
+    const out = await policy.sample([1, 2, 3].map((t) => ({ prompt: Int32Array.of(t) })), params);
+    assert.deepEqual(out[1], { error: `${stub.url}/completions answered 400: prompt too long` });
+    assert.deepEqual(
+      [out[0], out[2]].map((o) => (isFailedSample(o!) ? o : [Array.from(o!.tokens), Array.from(o!.logprobs)])),
+      [
+        [[5], [-0.5]],
+        [[6], [-0.25]],
+      ],
+    );
   } finally {
     await stub.close();
   }
