@@ -6,6 +6,11 @@
 import type { Learner } from '../policy/learner.js';
 import { isFailedSample, type RolloutPolicy } from './policy.js';
 
+/** The server did not answer the check's request (after its retries). */
+export class ProbeFailedError extends Error {
+  override readonly name = 'ProbeFailedError';
+}
+
 export interface Agreement {
   /** Largest |server log-prob − learner log-prob| over the sampled tokens. */
   maxAbsDiff: number;
@@ -19,7 +24,7 @@ export async function measureAgreement(
   opts: { maxTokens: number; stopTokens: readonly number[]; seed: number },
 ): Promise<Agreement> {
   const [out] = await policy.sample([{ prompt }], { maxTokens: opts.maxTokens, temperature: 1, topP: 1, stopTokens: opts.stopTokens, seed: opts.seed });
-  if (!out || isFailedSample(out)) throw new Error(out ? out.error : 'the policy returned no sample');
+  if (!out || isFailedSample(out)) throw new ProbeFailedError(out ? out.error : 'the policy returned no sample');
   if (out.tokens.length === 0) return { maxAbsDiff: 0, tokens: 0 };
   const tokens = new Int32Array(prompt.length + out.tokens.length);
   tokens.set(prompt);

@@ -9,7 +9,7 @@ import { UserError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import type { Learner } from '../policy/learner.js';
 import { saveRendererSpec, type Renderer, type RendererSpec } from '../render/index.js';
-import { measureAgreement, type Agreement } from '../rollout/agreement.js';
+import { measureAgreement, ProbeFailedError, type Agreement } from '../rollout/agreement.js';
 import { createOpenAIPolicy } from '../rollout/openai-policy.js';
 import type { RolloutPolicy } from '../rollout/policy.js';
 import { updateWeightsFromDisk, WeightSyncError } from '../rollout/weight-sync.js';
@@ -123,7 +123,8 @@ export function serverRlRollouts(o: ServerRolloutsOptions): RlRollouts {
         a = await agreement(`iteration:${iteration}`);
       } catch (e) {
         // A server that stopped answering fails this iteration's episodes (excluded, counted); the next one retries.
-        if (e instanceof WeightSyncError && !e.unreachable) throw new UserError(`rollout server ${server.baseUrl}: ${e.message}`);
+        const unreachable = (e instanceof WeightSyncError && e.unreachable) || e instanceof ProbeFailedError;
+        if (!unreachable) throw e instanceof WeightSyncError ? new UserError(`rollout server ${server.baseUrl}: ${e.message}`) : e;
         return { failure: `rollout server: ${(e as Error).message}`, record: { maxLogprobDiff: null }, syncS: (Date.now() - t) / 1000 };
       }
       if (sync && a.maxAbsDiff > server.agreementTolerance) throw new UserError(disagreement(a));

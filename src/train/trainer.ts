@@ -148,6 +148,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   checkRolloutPolicyConfig(config);
   const rendererSpec = rendererSpecFor(config, source);
   const renderer = createRenderer(rendererSpec);
+  if (!opts.resume) RunDir.assertNew(opts.out);
   const resumeFrom = opts.resume ? RunDir.open(opts.out).latestCheckpoint<TrainerState>() : null;
   const { learner, policy } = await createModel(config, renderer);
   const t0 = Date.now();
@@ -174,12 +175,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
   // A rollout server is checked (reachable, loads the weights, holds the same model) before the run directory is made.
   const rolloutBase = rolloutOptionsFor(config, renderer, policy, opts.wrapEnv);
-  const rlRollouts = rlRolloutsFor(config, { learner, policy, renderer, rendererSpec, rolloutBase, source, syncDir: join(opts.out, 'rollout-weights'), progress, wrap: opts.wrapRolloutPolicy });
+  const syncDir = join(opts.out, 'rollout-weights');
+  const rlRollouts = rlRolloutsFor(config, { learner, policy, renderer, rendererSpec, rolloutBase, source, syncDir, progress, wrap: opts.wrapRolloutPolicy });
   let serverCheck: Record<string, unknown> | null;
   try {
     serverCheck = await rlRollouts.start();
   } catch (e) {
     await learner.dispose();
+    rmSync(syncDir, { recursive: true, force: true });
     throw e;
   }
   const run = opts.resume ? RunDir.open(opts.out) : RunDir.create(opts.out, config);

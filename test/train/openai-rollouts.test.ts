@@ -228,7 +228,7 @@ test('train with rollout.policy openai: a server without the weight-update endpo
         assert.match(e.message, message);
         return true;
       });
-      assert.ok(!existsSync(join(out, 'metrics.jsonl')), 'no run directory is made');
+      assert.ok(!existsSync(join(out, 'metrics.jsonl')) && !existsSync(join(out, 'rollout-weights')), 'no run directory is made');
     }
   } finally {
     await p.close();
