@@ -212,7 +212,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     await writeModel(dir);
     return dir;
   };
-  if (serverCheck) {
+  // Recorded once, at a run's start: a resumed run checks again, but its metrics stay those of an uninterrupted run.
+  if (serverCheck && state.metricsLines === 0) {
     const { checkS, ...check } = serverCheck;
     metric({ ...check, time: { wallS: wall(), checkS } });
   }

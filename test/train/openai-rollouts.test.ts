@@ -15,7 +15,7 @@ import { isFailedSample, type FailedSample, type RolloutPolicy } from '../../src
 import { loadServedModel, type ServedModel } from '../../src/serve/model.js';
 import { OpenAIServer } from '../../src/serve/server.js';
 import { loadTrainConfig, trainConfigSchema, type TrainConfig } from '../../src/train/config.js';
-import { modelConfigFor, rendererSpecFor, train } from '../../src/train/trainer.js';
+import { modelConfigFor, rendererSpecFor, train, type TrainProgress } from '../../src/train/trainer.js';
 import { fixtureTaskSource } from './fixture-tasks.js';
 import { metricsWithoutTime } from './run-metrics.js';
 
@@ -148,6 +148,28 @@ test('train with rollout.policy openai against seeupo serve --allow-weight-updat
   const [check] = records(remote, 'rollout-check');
   assert.equal(check!.weightSync, 'update-weights-from-disk');
   assert.ok((check!.maxLogprobDiff as number) < 1e-4);
+});
+
+test('train with rollout.policy openai: a run killed in RL and resumed ends with the same metrics as an uninterrupted one', async () => {
+  const config = tinyConfig({ rollout: openai(serverUrl) });
+  const whole = join(tmp(), 'whole');
+  await train({ config, out: whole, source: fixtureTaskSource() });
+  const killed = join(tmp(), 'killed');
+  let phase = '';
+  const progress: TrainProgress = {
+    start(p) {
+      phase = p;
+    },
+    update(done) {
+      if (phase === 'rl' && done === 2) throw new Error('simulated kill');
+    },
+    log() {},
+    stop() {},
+  };
+  await assert.rejects(train({ config, out: killed, source: fixtureTaskSource(), progress }), /simulated kill/);
+  const r = await train({ config, out: killed, resume: true, source: fixtureTaskSource() });
+  assert.equal(r.interrupted, false);
+  assertClose(metricsWithoutTime(killed), metricsWithoutTime(whole), 0);
 });
 
 /**
