@@ -7,7 +7,8 @@ export function registerServe(program: Command): void {
     .command('serve')
     .description(
       'serve a checkpoint (a directory written by Learner.save, with its renderer.json) over the OpenAI API: ' +
-        'POST /v1/chat/completions (messages, tools, logprobs, streaming), POST /v1/completions (token-id prompts), GET /v1/models',
+        'POST /v1/chat/completions (messages, tools, logprobs, streaming), POST /v1/completions (token-id prompts), GET /v1/models, ' +
+        'and with --allow-weight-updates POST /update_weights_from_disk',
     )
     .requiredOption('--checkpoint <dir>', 'checkpoint directory')
     .option('--host <host>', 'address to bind (loopback by default: nothing else can reach the server)', '127.0.0.1')

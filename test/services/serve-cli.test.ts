@@ -53,6 +53,26 @@ test('seeupo serve starts on loopback, answers /v1/models and stops on SIGTERM',
   }
 });
 
+test('seeupo serve --allow-weight-updates says so at start and loads a checkpoint posted to /update_weights_from_disk', async () => {
+  const fixture = await trainedCheckpoint(0);
+  try {
+    const child = spawn(process.execPath, ['bin/seeupo.js', 'serve', '--checkpoint', fixture.dir, '--port', '0', '--allow-weight-updates'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const lines = createInterface({ input: child.stderr! })[Symbol.asyncIterator]();
+    await lines.next();
+    const second = (await lines.next()).value as string;
+    const m = /^seeupo serve: weight updates allowed at (http:\/\/127\.0\.0\.1:\d+\/update_weights_from_disk)$/.exec(second);
+    assert.ok(m, second);
+    const r = await fetch(m[1]!, { method: 'POST', body: JSON.stringify({ model_path: fixture.dir }) });
+    assert.equal(r.status, 200);
+    assert.equal(((await r.json()) as { success: boolean }).success, true);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  } finally {
+    await fixture.cleanup();
+  }
+});
+
 test('seeupo env serve: --help, mistakes in one line, and a service that starts on loopback and stops on SIGTERM', async () => {
   const help = seeupo('env', 'serve', '--help');
   assert.equal(help.code, 0, help.err);
