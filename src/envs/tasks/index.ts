@@ -21,3 +21,4 @@ export { demonstration, demonstratedSteps, sftDemonstration } from './demonstrat
 export { taskToJsonLine, taskFromJsonLine, entryFromJsonLine } from './jsonl.js';
 export { formatTask } from './format.js';
 export { taskStats, type TaskStats, type TrapStats } from './stats.js';
+export { earlyChoice, type EarlyChoice } from './trap.js';

@@ -1,4 +1,4 @@
-import type { ToolCall } from '../../core/messages.js';
+import type { ChatMessage, ToolCall } from '../../core/messages.js';
 import type { Rng } from '../../core/rng.js';
 import type { BfclEntry } from '../bfcl/data.js';
 import { LITERAL_REQUESTS, type Request } from './actions.js';
@@ -90,4 +90,26 @@ function payoffRequest(world: TaskWorld, rng: Rng, hidden: string, ext: string):
     default:
       return { text: `show the ${ext} file`, call: call('cat', { file_name: hidden }) };
   }
+}
+
+/** What an episode did at a trap task's first turn: the complete listing, only the plain one, or no listing. */
+export type EarlyChoice = 'good' | 'trap' | 'none';
+
+/**
+ * The early choice an episode's messages show: `good` when a call of the first user turn is `ls` with a true `a`
+ * (Python's truth, as the API reads it), `trap` when its only listings are plain, `none` when it made no `ls` call.
+ */
+export function earlyChoice(messages: readonly ChatMessage[]): EarlyChoice {
+  const firstUser = messages.findIndex((m) => m.role === 'user');
+  const nextUser = messages.findIndex((m, i) => i > firstUser && m.role === 'user');
+  const turn = messages.slice(firstUser + 1, nextUser < 0 ? messages.length : nextUser);
+  const listings = turn.flatMap((m) => (m.role === 'assistant' ? (m.toolCalls ?? []) : [])).filter((c) => c.name === 'ls');
+  if (listings.length === 0) return 'none';
+  return listings.some((c) => pyTruthy(c.arguments['a'])) ? 'good' : 'trap';
+}
+
+function pyTruthy(v: unknown): boolean {
+  if (Array.isArray(v)) return v.length > 0;
+  if (v !== null && typeof v === 'object') return Object.keys(v).length > 0;
+  return Boolean(v);
 }

@@ -15,6 +15,7 @@ import {
   TASK_WORDS,
   TaskKnobsSchema,
   demonstration,
+  earlyChoice,
   fileNamePool,
   FILE_EXTENSIONS,
   FILE_STEMS,
@@ -267,4 +268,22 @@ test('compact rendering of trap demonstrations (both paths): no byte token but t
     }
   }
   assert.ok(longest <= 256, `longest trap episode: ${longest} tokens`);
+});
+
+test('earlyChoice reads the first turn of an episode: ls(a=True) good, only ls() trap, no listing none', async () => {
+  const t = taskAt('train', 0, TRAP, 0);
+  assert.equal(earlyChoice(await demonstration(t, new BfclEnv(), t.steps)), 'good');
+  // The trap path lists with a=True too, but only in the last turn.
+  assert.equal(earlyChoice(await demonstration(t, new BfclEnv(), t.trap!.trapSteps)), 'trap');
+  const ls = (args: Record<string, unknown>) => ({ name: 'ls', arguments: args });
+  const episode = (calls: Array<{ name: string; arguments: Record<string, unknown> }>) => [
+    { role: 'user' as const, content: 'list files' },
+    { role: 'assistant' as const, content: '', toolCalls: calls },
+    { role: 'user' as const, content: 'show the md file' },
+    { role: 'assistant' as const, content: '', toolCalls: [ls({ a: true })] },
+  ];
+  assert.deepEqual(
+    [episode([ls({})]), episode([ls({ a: false }), ls({ a: 1 })]), episode([ls({ a: [] })]), episode([{ name: 'pwd', arguments: {} }]), episode([])].map(earlyChoice),
+    ['trap', 'good', 'trap', 'none', 'none'],
+  );
 });
