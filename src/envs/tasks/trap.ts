@@ -21,7 +21,10 @@ import { CONTENT_WORDS, extensionOf, fileNamePool, FILE_EXTENSIONS } from './wor
  * only at the end, so the early choice must get its credit across turns.
  */
 
-/** Lookups and `cd` are left out of the literal turns in between: a listing there would show the hidden file's absence or presence, and the payoff happens in the start directory. */
+/**
+ * Calls left out of the literal turns in between: a listing there would show or hide the hidden file before the
+ * payoff turn, and the payoff happens in the start directory.
+ */
 const NOT_IN_FILLERS = new Set(['ls', 'find', 'get_user_id', 'cd']);
 
 const call = (name: string, args: Record<string, unknown> = {}): ToolCall => ({ name, arguments: args });
