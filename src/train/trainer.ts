@@ -21,6 +21,7 @@ import { localRolloutPolicy } from '../rollout/local-policy.js';
 import type { RolloutPolicy } from '../rollout/policy.js';
 import { resolveTrainAlgorithm, type TrainConfig } from './config.js';
 import { readDemonstrations } from './demonstrations-file.js';
+import { episodeLabelShares } from './episode-labels.js';
 import { evaluateSplit, type SplitEvaluation } from './evaluate.js';
 import { LearnerPort } from './learner-port.js';
 import { RunDir } from './run-dir.js';
@@ -389,7 +390,7 @@ async function runRl(ctx: PhaseContext, state: TrainerState, algo: ReturnType<ty
       progress.log(`warning: iteration ${it}: ${w}`);
       ctx.metric({ kind: 'warning', iteration: it, message: w, time: { wallS: ctx.wall() } });
     }
-    const record = rlRecord(it, episodes, stats, { wallS: ctx.wall(), cpuS: ctx.cpu(), rolloutS: (t1 - t0) / 1000, updateS: (t2 - t1) / 1000 });
+    const record = rlRecord(it, episodes, stats, { wallS: ctx.wall(), cpuS: ctx.cpu(), rolloutS: (t1 - t0) / 1000, updateS: (t2 - t1) / 1000 }, episodeLabelShares(ctx.source, episodes));
     ctx.metric(record);
     progress.update(it, { success: pct(record.success as number) });
     const last = it === config.rl.iterations;
@@ -438,7 +439,7 @@ async function finalEvaluation(ctx: PhaseContext, phase: 'sft' | 'rl', step: num
 }
 
 function evalRecord(phase: 'sft' | 'rl', step: number, split: Split | 'validation', e: SplitEvaluation, time: { wallS: number; cpuS: number; evalS: number }) {
-  return { kind: 'eval', phase, step, split, n: e.n, greedy: e.greedy, k: e.k, passAtK: e.passAtK, avgAtK: e.avgAtK, failed: e.failed, time };
+  return { kind: 'eval', phase, step, split, n: e.n, greedy: e.greedy, k: e.k, passAtK: e.passAtK, avgAtK: e.avgAtK, failed: e.failed, ...(e.labels ? { episodeLabels: e.labels } : {}), time };
 }
 
 /** A few readable transcripts per evaluation: successes and failures from each split. */
@@ -450,7 +451,7 @@ function writeSamples(ctx: PhaseContext, name: string, evals: readonly SplitEval
   ctx.run.writeJson(join('samples', `${name}.json`), samples);
 }
 
-function rlRecord(it: number, episodes: readonly Episode[], stats: IterationStats, time: Record<string, number>): Record<string, unknown> {
+function rlRecord(it: number, episodes: readonly Episode[], stats: IterationStats, time: Record<string, number>, labels: Record<string, number> | null): Record<string, unknown> {
   const trained = episodes.filter((e) => e.trajectory.status !== 'failed');
   const failures = episodes.filter((e) => e.trajectory.status === 'failed');
   const mean = (xs: readonly number[]) => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
@@ -480,6 +481,7 @@ function rlRecord(it: number, episodes: readonly Episode[], stats: IterationStat
     rho: rho && rho.length > 0 ? { mean: mean(rho), min: Math.min(...rho), max: Math.max(...rho) } : null,
     entropy: mean(steps.map((s) => s.entropy)),
     gradNorm: mean(steps.map((s) => s.gradNorm)),
+    ...(labels ? { episodeLabels: labels } : {}),
     time,
   };
 }
