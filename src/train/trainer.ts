@@ -22,6 +22,7 @@ import type { RolloutPolicy } from '../rollout/policy.js';
 import { resolveTrainAlgorithm, type TrainConfig } from './config.js';
 import { checkRolloutPolicyConfig, localRlRollouts, serverRlRollouts, type RlRollouts } from './rollout-server.js';
 import { readDemonstrations } from './demonstrations-file.js';
+import { episodeLabelShares } from './episode-labels.js';
 import { evaluateSplit, type SplitEvaluation } from './evaluate.js';
 import { LearnerPort } from './learner-port.js';
 import { RunDir } from './run-dir.js';
@@ -452,7 +453,7 @@ async function runRl(ctx: PhaseContext, state: TrainerState, algo: ReturnType<ty
       ctx.metric({ kind: 'warning', iteration: it, message: w, time: { wallS: ctx.wall() } });
     }
     const time = { wallS: ctx.wall(), cpuS: ctx.cpu(), rolloutS: (t1 - t0) / 1000, updateS: (t2 - t1) / 1000, ...(server.syncS === null ? {} : { syncS: server.syncS }) };
-    const record = rlRecord(it, episodes, stats, time);
+    const record = rlRecord(it, episodes, stats, time, episodeLabelShares(ctx.source, episodes));
     // How far the sampling policy was from the learner before this iteration's first update: ~0 when synced.
     if (server.record) record.rolloutServer = { ...server.record, klBeforeUpdate: stats.steps[0]?.behaviourKl ?? null };
     ctx.metric(record);
@@ -503,7 +504,7 @@ async function finalEvaluation(ctx: PhaseContext, phase: 'sft' | 'rl', step: num
 }
 
 function evalRecord(phase: 'sft' | 'rl', step: number, split: Split | 'validation', e: SplitEvaluation, time: { wallS: number; cpuS: number; evalS: number }) {
-  return { kind: 'eval', phase, step, split, n: e.n, greedy: e.greedy, k: e.k, passAtK: e.passAtK, avgAtK: e.avgAtK, failed: e.failed, time };
+  return { kind: 'eval', phase, step, split, n: e.n, greedy: e.greedy, k: e.k, passAtK: e.passAtK, avgAtK: e.avgAtK, failed: e.failed, ...(e.labels ? { episodeLabels: e.labels } : {}), time };
 }
 
 /** A few readable transcripts per evaluation: successes and failures from each split. */
@@ -515,7 +516,7 @@ function writeSamples(ctx: PhaseContext, name: string, evals: readonly SplitEval
   ctx.run.writeJson(join('samples', `${name}.json`), samples);
 }
 
-function rlRecord(it: number, episodes: readonly Episode[], stats: IterationStats, time: Record<string, number>): Record<string, unknown> {
+function rlRecord(it: number, episodes: readonly Episode[], stats: IterationStats, time: Record<string, number>, labels: Record<string, number> | null): Record<string, unknown> {
   const trained = episodes.filter((e) => e.trajectory.status !== 'failed');
   const failures = episodes.filter((e) => e.trajectory.status === 'failed');
   const mean = (xs: readonly number[]) => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
@@ -545,6 +546,7 @@ function rlRecord(it: number, episodes: readonly Episode[], stats: IterationStat
     rho: rho && rho.length > 0 ? { mean: mean(rho), min: Math.min(...rho), max: Math.max(...rho) } : null,
     entropy: mean(steps.map((s) => s.entropy)),
     gradNorm: mean(steps.map((s) => s.gradNorm)),
+    ...(labels ? { episodeLabels: labels } : {}),
     time,
   };
 }
