@@ -1,13 +1,15 @@
 import type { PolicyPort } from '../algos/port.js';
 import type { TurnBatch } from '../core/turn-batch.js';
 import type { Learner, OptimStepOptions, ScoredSequence } from '../policy/learner.js';
+import type { LearnedCritic } from './critic.js';
 
 /**
  * Drives a model back end (`Learner`: TF.js, libtorch, or a remote trainer) from the algorithm core: each turn
  * sample becomes the sequence context ++ response, scored on its response tokens. A learner with
  * `forwardBackwardFn` runs one forward per call: its log-probs go to the core's gradient function and the
  * backward pass runs on the same graph. Otherwise, as the Tinker protocol does for custom losses: forward for
- * log-probs, ∂L/∂logp from the core, then forward-backward with it.
+ * log-probs, ∂L/∂logp from the core, then forward-backward with it. With a critic (PPO), the port also gives the
+ * core values and takes ∂L/∂V, and every optimizer step steps both models.
  */
 export class LearnerPort implements PolicyPort {
   constructor(
@@ -15,11 +17,19 @@ export class LearnerPort implements PolicyPort {
     private readonly optim: OptimStepOptions,
     /** A frozen copy of the initial policy, for KL terms; omit when the algorithm has none. */
     reference?: Learner,
+    /** The learned critic, for GAE advantages; omit when the algorithm has none. */
+    private readonly critic?: LearnedCritic,
   ) {
     if (reference) this.referenceLogprobs = (batch) => this.scoreWith(reference, batch);
+    if (critic) {
+      this.values = (batch) => critic.values(batch);
+      this.valuesForwardBackward = (batch, gradOf) => critic.valuesForwardBackward(batch, gradOf);
+    }
   }
 
   readonly referenceLogprobs?: (batch: TurnBatch) => Promise<Float64Array>;
+  readonly values?: (batch: TurnBatch) => Promise<Float64Array>;
+  readonly valuesForwardBackward?: (batch: TurnBatch, gradOf: (values: Float64Array) => Float64Array | null) => Promise<Float64Array>;
 
   logprobs(batch: TurnBatch): Promise<Float64Array> {
     return this.scoreWith(this.learner, batch);
@@ -43,8 +53,12 @@ export class LearnerPort implements PolicyPort {
     return logp;
   }
 
+  /** The policy's step, then the critic's; the reported norm is the policy's, a skip in either is reported. */
   async step(): Promise<{ skipped: boolean; gradNorm: number }> {
-    return this.learner.optimStep(this.optim);
+    const policy = await this.learner.optimStep(this.optim);
+    if (!this.critic) return policy;
+    const critic = await this.critic.step();
+    return { skipped: policy.skipped || critic.skipped, gradNorm: policy.gradNorm };
   }
 
   private async scoreWith(learner: Learner, batch: TurnBatch): Promise<Float64Array> {
