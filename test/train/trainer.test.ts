@@ -119,6 +119,8 @@ test('train: ppo learns its critic beside the policy: GAE runs, every rl line ha
   const line = metricsWithoutTime(grpo).find((m) => (m as { kind: string }).kind === 'rl') as Record<string, unknown>;
   assert.equal(line.valueLoss, null, 'no critic, no value loss');
   assert.ok(!existsSync(join(latestCheckpoint(grpo), 'critic')));
+  assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /Critic(&#39;|&#x27;|')s value loss/, 'the report draws the value loss');
+  assert.doesNotMatch(readFileSync(join(grpo, 'report.html'), 'utf8'), /value loss/);
 });
 
 test('train: ppo stopped mid-RL resumes its critic from the checkpoint and ends identical to an uninterrupted run', async () => {
