@@ -1,14 +1,19 @@
 // The evidence of docs/training.md: for each seed, the default `seeupo train`, then a control that continues SFT
-// from the same best SFT checkpoint, on the same demonstrations, for the wall time the run spent in RL; then a
+// from the same best SFT checkpoint, on the same demonstrations, for the compute the run spent in RL; then a
 // table of test and held-out success (greedy, avg@4) after SFT, after RL and for the control, over 500 tasks each.
-//   node scripts/training-evidence.mjs [--seeds 0,1,2] [--out runs/evidence] [--parallel 2]
-// Runs already finished in --out are reused, so a stopped evidence run continues where it was.
+//   node scripts/training-evidence.mjs [--seeds 0,1,2] [--out runs/evidence] [--parallel 2] [--set key=value ...]
+// `--set` goes to both the run and its control. Runs already finished in --out are reused, so a stopped evidence
+// run continues where it was.
+// The control's budget is CPU time, not wall time: the runs share the machine with each other (and whatever else
+// runs), so equal wall time buys unequal compute. The control gets as many SFT steps as the RL phase's CPU seconds
+// buy at the SFT phase's own CPU cost per step (its validations included, as the RL phase's evaluations are).
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { seeds: { type: 'string', default: '0,1,2' }, out: { type: 'string', default: 'runs/evidence' }, parallel: { type: 'string', default: '2' } } });
+const { values } = parseArgs({ options: { seeds: { type: 'string', default: '0,1,2' }, out: { type: 'string', default: 'runs/evidence' }, parallel: { type: 'string', default: '2' }, set: { type: 'string', multiple: true, default: [] } } });
+const sets = values.set.flatMap((kv) => ['--set', kv]);
 const seeds = values.seeds.split(',').map(Number);
 const bin = join(import.meta.dirname, '..', 'bin', 'seeupo.js');
 
@@ -30,15 +35,18 @@ const finalEvals = (dir, phase) => Object.fromEntries(metrics(dir).filter((m) =>
 
 async function seedJob(seed) {
   const main = join(values.out, `seeupo-s${seed}`);
-  if (!existsSync(join(main, 'summary.json'))) await run(['train', '--seed', String(seed), ...(existsSync(join(main, 'config.json')) ? ['--resume', main] : ['--out', main])], `${main}.log`);
+  if (!existsSync(join(main, 'summary.json'))) await run(['train', '--seed', String(seed), ...sets, ...(existsSync(join(main, 'config.json')) ? ['--resume', main] : ['--out', main])], `${main}.log`);
   const m = metrics(main);
-  const sftEnd = m.filter((x) => x.kind === 'eval' && x.phase === 'sft' && x.n >= 500).at(-1).time.wallS;
-  const rlSeconds = JSON.parse(readFileSync(join(main, 'summary.json'), 'utf8')).wallS - sftEnd;
+  const lastSft = m.filter((x) => x.kind === 'sft').at(-1);
+  const rlStartCpu = m.filter((x) => x.kind === 'eval' && x.phase === 'sft' && x.n >= 500).at(-1).time.cpuS;
+  // The RL phase's compute: its iterations and periodic evaluations, not the final 500-task evaluation.
+  const rlCpuS = m.filter((x) => x.kind === 'rl').at(-1).time.cpuS - rlStartCpu;
+  const controlSteps = Math.round(rlCpuS / (lastSft.time.cpuS / lastSft.step));
   const control = join(values.out, `control-s${seed}`);
   if (!existsSync(join(control, 'summary.json'))) {
-    await run(['sft', '--seed', String(seed), '--init', join(main, 'checkpoints', 'sft-best'), '--seconds', String(Math.ceil(rlSeconds)), '--set', 'sft.steps=1000000', '--set', 'sft.patience=1000000', '--out', control], `${control}.log`);
+    await run(['sft', '--seed', String(seed), ...sets, '--init', join(main, 'checkpoints', 'sft-best'), '--set', `sft.steps=${controlSteps}`, '--set', 'sft.patience=1000000', '--out', control], `${control}.log`);
   }
-  return { seed, rlSeconds, sft: finalEvals(main, 'sft'), rl: finalEvals(main, 'rl'), control: finalEvals(control, 'sft') };
+  return { seed, rlCpuS, controlSteps, sft: finalEvals(main, 'sft'), rl: finalEvals(main, 'rl'), control: finalEvals(control, 'sft') };
 }
 
 const queue = [...seeds];
@@ -50,11 +58,11 @@ await Promise.all(
 );
 results.sort((a, b) => a.seed - b.seed);
 const pct = (x) => (x === null || x === undefined ? '-' : (100 * x).toFixed(1));
-const lines = ['| seed | split | after SFT greedy / avg@4 | after RL greedy / avg@4 | SFT control greedy / avg@4 | RL seconds |', '|---|---|---|---|---|---|'];
+const lines = ['| seed | split | after SFT greedy / avg@4 | after RL greedy / avg@4 | SFT control greedy / avg@4 | RL CPU s / control steps |', '|---|---|---|---|---|---|'];
 for (const r of results) {
   for (const split of ['test', 'heldout']) {
     const cell = (e) => (e ? `${pct(e.greedy)} / ${pct(e.avgAtK)}` : '-');
-    lines.push(`| ${r.seed} | ${split} | ${cell(r.sft[split])} | ${cell(r.rl[split])} | ${cell(r.control[split])} | ${r.rlSeconds.toFixed(0)} |`);
+    lines.push(`| ${r.seed} | ${split} | ${cell(r.sft[split])} | ${cell(r.rl[split])} | ${cell(r.control[split])} | ${r.rlCpuS.toFixed(0)} / ${r.controlSteps} |`);
   }
 }
 // Differences over seeds: mean and a 95% t-interval (the seeds are the unit: each run's 500-task estimates are paired).

@@ -396,7 +396,7 @@ async function runSft(ctx: PhaseContext, state: TrainerState): Promise<boolean> 
     if (step % sft.evalEvery === 0 || step === sft.steps || outOfTime()) {
       const t = Date.now();
       const v = await evaluateSplit({ source: ctx.source, split: 'test', first: VALIDATION_OFFSET, n: sft.validationTasks, k: 0, seed: seedFor(config.seed, `validate:${step}`), rollout: { ...ctx.rolloutBase } });
-      ctx.metric(evalRecord('sft', step, 'validation', v, ctx.wall(), (Date.now() - t) / 1000));
+      ctx.metric(evalRecord('sft', step, 'validation', v, { wallS: ctx.wall(), cpuS: ctx.cpu(), evalS: (Date.now() - t) / 1000 }));
       if (v.greedy > state.bestValidation) {
         state.bestValidation = v.greedy;
         state.bestStep = step;
@@ -477,7 +477,7 @@ async function periodicEvaluation(ctx: PhaseContext, it: number): Promise<void> 
   for (const split of ['test', 'heldout'] as const) {
     const t = Date.now();
     const e = await evaluateSplit({ source: ctx.source, split, first: 0, n: ctx.config.eval.tasks, k: ctx.config.eval.k, seed: seedFor(ctx.config.seed, `eval:rl:${it}:${split}`), rollout: ctx.rolloutBase });
-    ctx.metric(evalRecord('rl', it, split, e, ctx.wall(), (Date.now() - t) / 1000));
+    ctx.metric(evalRecord('rl', it, split, e, { wallS: ctx.wall(), cpuS: ctx.cpu(), evalS: (Date.now() - t) / 1000 }));
     evals.push(e);
   }
   writeSamples(ctx, `rl-${it}`, evals);
@@ -490,15 +490,15 @@ async function finalEvaluation(ctx: PhaseContext, phase: 'sft' | 'rl', step: num
   for (const split of ['test', 'heldout'] as const) {
     const t = Date.now();
     const e = await evaluateSplit({ source: ctx.source, split, first: 0, n: ctx.config.eval.finalTasks, k: ctx.config.eval.k, seed: seedFor(ctx.config.seed, `eval:${phase}:final:${split}`), rollout: ctx.rolloutBase });
-    ctx.metric(evalRecord(phase, step, split, e, ctx.wall(), (Date.now() - t) / 1000));
+    ctx.metric(evalRecord(phase, step, split, e, { wallS: ctx.wall(), cpuS: ctx.cpu(), evalS: (Date.now() - t) / 1000 }));
     out.push(e);
   }
   writeSamples(ctx, `${phase}-${step}`, out);
   return [out[0]!, out[1]!];
 }
 
-function evalRecord(phase: 'sft' | 'rl', step: number, split: Split | 'validation', e: SplitEvaluation, wallS: number, evalS: number) {
-  return { kind: 'eval', phase, step, split, n: e.n, greedy: e.greedy, k: e.k, passAtK: e.passAtK, avgAtK: e.avgAtK, failed: e.failed, time: { wallS, evalS } };
+function evalRecord(phase: 'sft' | 'rl', step: number, split: Split | 'validation', e: SplitEvaluation, time: { wallS: number; cpuS: number; evalS: number }) {
+  return { kind: 'eval', phase, step, split, n: e.n, greedy: e.greedy, k: e.k, passAtK: e.passAtK, avgAtK: e.avgAtK, failed: e.failed, time };
 }
 
 /** A few readable transcripts per evaluation: successes and failures from each split. */
