@@ -4,7 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../../src/core/errors.js';
-import { applySet, criticConfigOf, loadTrainConfig, resolveTrainAlgorithm } from '../../src/train/config.js';
+import { parseConfig } from '../../src/core/config.js';
+import { applySet, criticConfigOf, loadTrainConfig, resolveTrainAlgorithm, trainConfigSchema } from '../../src/train/config.js';
 import { trainConfigFromFlags } from '../../src/cli/train.js';
 
 test('train config: the built-in default is SeeUPO after SFT, with every section filled', () => {
@@ -39,8 +40,8 @@ test('train config: unknown keys, wrong types, unknown algorithms and bad overri
 test('train config: ppo runs with the critic defaults or a critic block; a critic with a critic-free algorithm or a bad range is an error', () => {
   const ppo = loadTrainConfig(undefined, ['algorithm.name=ppo']);
   assert.equal(resolveTrainAlgorithm(ppo).advantage.kind, 'gae');
-  assert.equal(ppo.critic, undefined);
-  assert.deepEqual(criticConfigOf(ppo), { lr: 1e-4, beta1: 0.9, beta2: 0.95, weightDecay: 0, maxGradNorm: 1, valueRange: [0, 1] });
+  assert.deepEqual(ppo.critic, criticConfigOf(ppo), 'the resolved config shows the critic it runs with');
+  assert.deepEqual(criticConfigOf(parseConfig(trainConfigSchema, { algorithm: { name: 'ppo' } })), { lr: 1e-3, beta1: 0.9, beta2: 0.95, weightDecay: 0, maxGradNorm: 1, valueRange: [0, 1] });
   const set = loadTrainConfig(undefined, ['algorithm.name=ppo', 'critic.lr=3e-4', 'critic.valueRange=[-1, 1]']);
   assert.deepEqual(criticConfigOf(set), { lr: 3e-4, beta1: 0.9, beta2: 0.95, weightDecay: 0, maxGradNorm: 1, valueRange: [-1, 1] });
   // No dead config: a critic block where no critic is learned is refused, naming it.
