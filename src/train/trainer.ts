@@ -279,10 +279,11 @@ async function startCritic(ctx: PhaseContext, state: TrainerState): Promise<Lear
     throw e;
   }
   const { valueRange, ...optim } = c;
-  // The value is the probability of the renderer's end-of-message token right after the context. Every renderer
-  // has one (compact, chatml, a real model's template), its embedding and LM-head row are trained, and right after
-  // an assistant header (where every context ends) it is never the policy's next token, so using its probability
-  // as the value takes nothing the critic's starting weights must keep.
+  // The value is the probability of the renderer's end-of-message token right after the context: every renderer
+  // has one (compact, chatml, a real model's template), within the vocabulary and with trained embedding and
+  // LM-head rows, and right after an assistant header (where every context ends) no message ends, so no behaviour
+  // the critic inherits from the policy gives it a meaning. Its probability there starts near 0 (V ≈ lo), which
+  // docs/training.md measures.
   return new LearnedCritic(critic, { optim, valueRange, valueToken: ctx.renderer.stopTokens[0]! });
 }
 
