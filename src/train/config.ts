@@ -15,7 +15,7 @@ const nonNegativeInt = z.number().int().min(0);
  * value loss fell faster than with 1e-4 at equal batch success (iteration 4: 0.100 against 0.175; iteration 6:
  * 0.109 against 0.151), docs/training.md "PPO's critic".
  */
-const CRITIC_DEFAULTS = { lr: 1e-3, beta1: 0.9, beta2: 0.95, weightDecay: 0, maxGradNorm: 1, valueRange: [0, 1] as const };
+const CRITIC_DEFAULTS = { lr: 1e-3, beta1: 0.9, beta2: 0.95, weightDecay: 0, maxGradNorm: 1, warmupIterations: 0, valueRange: [0, 1] as const };
 
 /**
  * The whole configuration of `seeupo train`: one strict schema (unknown keys and wrong types are errors naming the
@@ -125,6 +125,11 @@ export const trainConfigSchema = z.strictObject({
       beta2: z.number().min(0).lt(1).default(CRITIC_DEFAULTS.beta2),
       weightDecay: z.number().min(0).default(CRITIC_DEFAULTS.weightDecay),
       maxGradNorm: z.number().positive().default(CRITIC_DEFAULTS.maxGradNorm),
+      /**
+       * RL iterations at the start that train the critic alone (verl's `critic_warmup`): the critic starts with
+       * V ≈ lo everywhere, so the policy's first updates would otherwise see advantages R − V ≈ R.
+       */
+      warmupIterations: z.number().int().min(0).default(CRITIC_DEFAULTS.warmupIterations),
       /** [lo, hi] of V = lo + (hi − lo)·p(v | s). Rewards are in [0, 1] and GAE's γ ≤ 1 keeps returns there. */
       valueRange: z
         .tuple([z.number(), z.number()])

@@ -19,7 +19,13 @@ export class LearnerPort implements PolicyPort {
     reference?: Learner,
     /** The learned critic, for GAE advantages; omit when the algorithm has none. */
     private readonly critic?: LearnedCritic,
+    /**
+     * Train the critic only (a critic warm-up): the policy's loss is still computed on its forward, for the
+     * statistics, but not back-propagated, and `step` steps the critic alone (the policy's norm is then NaN).
+     */
+    private readonly freezePolicy = false,
   ) {
+    if (freezePolicy && !critic) throw new Error('LearnerPort: freezing the policy leaves nothing to train without a critic');
     if (reference) this.referenceLogprobs = (batch) => this.scoreWith(reference, batch);
     if (critic) {
       this.values = (batch) => critic.values(batch);
@@ -36,6 +42,11 @@ export class LearnerPort implements PolicyPort {
   }
 
   async forwardBackward(batch: TurnBatch, gradOf: (logp: Float64Array) => Float64Array | null): Promise<Float64Array> {
+    if (this.freezePolicy) {
+      const logp = await this.logprobs(batch);
+      gradOf(logp);
+      return logp;
+    }
     const off = batch.tokenOffsets();
     const perSequence = (grad: Float64Array) => batch.samples.map((_, i) => Float32Array.from(grad.subarray(off[i]!, off[i + 1]!)));
     if (this.learner.forwardBackwardFn) {
@@ -55,7 +66,7 @@ export class LearnerPort implements PolicyPort {
 
   /** The policy's step, then the critic's; the reported norm is the policy's, a skip in either is reported. */
   async step(): Promise<{ skipped: boolean; gradNorm: number }> {
-    const policy = await this.learner.optimStep(this.optim);
+    const policy = this.freezePolicy ? { skipped: false, gradNorm: Number.NaN } : await this.learner.optimStep(this.optim);
     if (!this.critic) return policy;
     const critic = await this.critic.step();
     return { skipped: policy.skipped || critic.skipped, gradNorm: policy.gradNorm };

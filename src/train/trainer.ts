@@ -278,7 +278,7 @@ async function startCritic(ctx: PhaseContext, state: TrainerState): Promise<Lear
     await critic.dispose();
     throw e;
   }
-  const { valueRange, ...optim } = c;
+  const { valueRange, warmupIterations: _warmup, ...optim } = c;
   // The value is the probability of the renderer's end-of-message token right after the context: every renderer
   // has one (compact, chatml, a real model's template), within the vocabulary and with trained embedding and
   // LM-head rows, and right after an assistant header (where every context ends) no message ends, so no behaviour
@@ -431,10 +431,11 @@ async function runRl(ctx: PhaseContext, state: TrainerState, algo: ReturnType<ty
 async function rlIterations(ctx: PhaseContext, state: TrainerState, algo: ReturnType<typeof resolveTrainAlgorithm>, critic: LearnedCritic | undefined): Promise<boolean> {
   const { config, learner, progress } = ctx;
   const { tasksPerIteration: B, groupSize: G } = config.rollout;
-  const port = new LearnerPort(learner, config.optimizer, undefined, critic);
+  const warmup = critic ? criticConfigOf(config).warmupIterations : 0;
   progress.start('rl', config.rl.iterations, state.rlIteration);
   while (state.rlIteration < config.rl.iterations) {
     const it = ++state.rlIteration;
+    const port = new LearnerPort(learner, config.optimizer, undefined, critic, it <= warmup);
     const t0 = Date.now();
     const specs: EpisodeSpec<BfclEntry>[] = [];
     for (let b = 0; b < B; b++) {

@@ -41,9 +41,9 @@ test('train config: ppo runs with the critic defaults or a critic block; a criti
   const ppo = loadTrainConfig(undefined, ['algorithm.name=ppo']);
   assert.equal(resolveTrainAlgorithm(ppo).advantage.kind, 'gae');
   assert.deepEqual(ppo.critic, criticConfigOf(ppo), 'the resolved config shows the critic it runs with');
-  assert.deepEqual(criticConfigOf(parseConfig(trainConfigSchema, { algorithm: { name: 'ppo' } })), { lr: 1e-3, beta1: 0.9, beta2: 0.95, weightDecay: 0, maxGradNorm: 1, valueRange: [0, 1] });
+  assert.deepEqual(criticConfigOf(parseConfig(trainConfigSchema, { algorithm: { name: 'ppo' } })), { lr: 1e-3, beta1: 0.9, beta2: 0.95, weightDecay: 0, maxGradNorm: 1, warmupIterations: 0, valueRange: [0, 1] });
   const set = loadTrainConfig(undefined, ['algorithm.name=ppo', 'critic.lr=3e-4', 'critic.valueRange=[-1, 1]']);
-  assert.deepEqual(criticConfigOf(set), { lr: 3e-4, beta1: 0.9, beta2: 0.95, weightDecay: 0, maxGradNorm: 1, valueRange: [-1, 1] });
+  assert.deepEqual(criticConfigOf(set), { lr: 3e-4, beta1: 0.9, beta2: 0.95, weightDecay: 0, maxGradNorm: 1, warmupIterations: 0, valueRange: [-1, 1] });
   // No dead config: a critic block where no critic is learned is refused, naming it.
   assert.throws(() => loadTrainConfig(undefined, ['critic.lr=3e-4']), (e: Error) => e instanceof UserError && /^critic: seeupo learns no critic/.test(e.message));
   assert.throws(() => loadTrainConfig(undefined, ['algorithm.name=grpo', 'critic={}']), (e: Error) => e instanceof UserError && /critic: grpo/.test(e.message));

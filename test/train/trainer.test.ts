@@ -123,6 +123,18 @@ test('train: ppo learns its critic beside the policy: GAE runs, every rl line ha
   assert.doesNotMatch(readFileSync(join(grpo, 'report.html'), 'utf8'), /value loss/);
 });
 
+test('train: ppo with a critic warm-up trains the critic alone in its first iterations: the policy keeps the SFT weights', async () => {
+  const config = tinyConfig({ algorithm: { name: 'ppo' }, critic: { warmupIterations: 2 }, rl: { iterations: 2 }, eval: { every: 2, tasks: 2, finalTasks: 2, k: 0 } });
+  const out = join(tmp(), 'warmup');
+  await train({ config, out, source: fixtureTaskSource() });
+  const sftBest = readFileSync(join(out, 'checkpoints', 'sft-best', 'model.safetensors'));
+  assert.ok(finalWeights(out).equals(sftBest), 'the policy did not move');
+  assert.ok(!readFileSync(join(latestCheckpoint(out), 'critic', 'model.safetensors')).equals(sftBest), 'the critic did');
+  const rl = metricsWithoutTime(out).filter((m) => (m as { kind: string }).kind === 'rl') as Array<Record<string, unknown>>;
+  assert.deepEqual(rl.map((m) => m.gradNorm), [null, null], 'no policy gradient');
+  assert.ok(rl.every((m) => typeof m.valueLoss === 'number' && typeof m.loss === 'number'), 'losses still reported');
+});
+
 test('train: ppo stopped mid-RL resumes its critic from the checkpoint and ends identical to an uninterrupted run', async () => {
   const config = tinyConfig({ algorithm: { name: 'ppo' }, sft: { steps: 0 }, rl: { iterations: 3 }, eval: { every: 2, tasks: 2, finalTasks: 2, k: 0 } });
   const whole = join(tmp(), 'whole');
