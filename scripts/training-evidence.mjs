@@ -38,9 +38,10 @@ async function seedJob(seed) {
   if (!existsSync(join(main, 'summary.json'))) await run(['train', '--seed', String(seed), ...sets, ...(existsSync(join(main, 'config.json')) ? ['--resume', main] : ['--out', main])], `${main}.log`);
   const m = metrics(main);
   const lastSft = m.filter((x) => x.kind === 'sft').at(-1);
-  const rlStartCpu = m.filter((x) => x.kind === 'eval' && x.phase === 'sft' && x.n >= 500).at(-1).time.cpuS;
-  // The RL phase's compute: its iterations and periodic evaluations, not the final 500-task evaluation.
-  const rlCpuS = m.filter((x) => x.kind === 'rl').at(-1).time.cpuS - rlStartCpu;
+  // The RL phase's compute: its iterations and periodic evaluations, not the 500-task evaluations before and after
+  // it. The first iteration's own cost is taken as the mean of the others' (its start is not logged).
+  const rl = m.filter((x) => x.kind === 'rl');
+  const rlCpuS = ((rl.at(-1).time.cpuS - rl[0].time.cpuS) * rl.length) / (rl.length - 1);
   const controlSteps = Math.round(rlCpuS / (lastSft.time.cpuS / lastSft.step));
   const control = join(values.out, `control-s${seed}`);
   if (!existsSync(join(control, 'summary.json'))) {

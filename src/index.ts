@@ -33,6 +33,7 @@ export type { RolloutPolicy, RolloutRequest } from './rollout/policy.js';
 export { localRolloutPolicy } from './rollout/local-policy.js';
 export { playEpisodes, type Episode, type EpisodeSpec, type RolloutOptions } from './rollout/episodes.js';
 export { createOpenAIPolicy, openAIPolicyOptionsSchema, type OpenAIPolicyOptions } from './rollout/openai-policy.js';
+export { isFailedSample, type FailedSample } from './rollout/policy.js';
 export { HttpEnv } from './envs/http/http-env.js';
 export { train, type TrainOptions, type TrainResult, type TrainSummary, type TrainProgress } from './train/trainer.js';
 export { loadTrainConfig, trainConfigSchema, type TrainConfig } from './train/config.js';

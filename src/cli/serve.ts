@@ -7,7 +7,8 @@ export function registerServe(program: Command): void {
     .command('serve')
     .description(
       'serve a checkpoint (a directory written by Learner.save, with its renderer.json) over the OpenAI API: ' +
-        'POST /v1/chat/completions (messages, tools, logprobs, streaming), POST /v1/completions (token-id prompts), GET /v1/models',
+        'POST /v1/chat/completions (messages, tools, logprobs, streaming), POST /v1/completions (token-id prompts), GET /v1/models, ' +
+        'and with --allow-weight-updates POST /update_weights_from_disk',
     )
     .requiredOption('--checkpoint <dir>', 'checkpoint directory')
     .option('--host <host>', 'address to bind (loopback by default: nothing else can reach the server)', '127.0.0.1')
@@ -15,7 +16,13 @@ export function registerServe(program: Command): void {
     .option('--backend <name>', 'local policy back end: auto, native or tfjs', 'auto')
     .option('--model-name <name>', "the model's name in the API (default: the checkpoint directory's name)")
     .option('--seed <n>', 'seed of the draws for requests that give no seed', '0')
-    .action(async (opts: { checkpoint: string; host: string; port: string; backend: string; modelName?: string; seed: string }) => {
+    .option(
+      '--allow-weight-updates',
+      'offer POST /update_weights_from_disk {"model_path": DIR} (SGLang\'s API), which loads new weights of the same model from a directory on this machine; ' +
+        'the trainer calls it after each update (rollout.policy.kind: openai)',
+      false,
+    )
+    .action(async (opts: { checkpoint: string; host: string; port: string; backend: string; modelName?: string; seed: string; allowWeightUpdates: boolean }) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be an integer in [0, 65535], got '${opts.port}'`);
       const seed = Number(opts.seed);
@@ -27,9 +34,10 @@ export function registerServe(program: Command): void {
         backend: opts.backend as 'auto' | 'native' | 'tfjs',
         ...(opts.modelName === undefined ? {} : { name: opts.modelName }),
       });
-      const server = new OpenAIServer({ model, seed });
+      const server = new OpenAIServer({ model, seed, allowWeightUpdates: opts.allowWeightUpdates });
       const addr = await server.listen(port, opts.host);
       process.stderr.write(`seeupo serve: model '${model.name}' at http://${addr.address}:${addr.port}/v1\n`);
+      if (opts.allowWeightUpdates) process.stderr.write(`seeupo serve: weight updates allowed at http://${addr.address}:${addr.port}/update_weights_from_disk\n`);
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           process.stderr.write('seeupo serve: stopping\n');

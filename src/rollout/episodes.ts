@@ -4,7 +4,7 @@ import type { Trajectory, TrajectoryStatus } from '../core/types.js';
 import type { Env, EnvEvaluation } from '../envs/env.js';
 import type { Conversation, Renderer, SampledTurn } from '../render/renderer.js';
 import type { SampleOutput } from '../policy/learner.js';
-import type { RolloutPolicy } from './policy.js';
+import { isFailedSample, type FailedSample, type RolloutPolicy } from './policy.js';
 
 /** One episode to play: a task, and the ids that place it in its group. */
 export interface EpisodeSpec<Task> {
@@ -103,7 +103,7 @@ async function playChunk<Task>(specs: readonly EpisodeSpec<Task>[], opts: Rollou
     for (const a of active) byBudget.set(a.maxTokens, [...(byBudget.get(a.maxTokens) ?? []), a]);
     const stepSeed = seeds.fork(`step:${step}`);
     for (const [maxTokens, group] of [...byBudget].sort((x, y) => y[0] - x[0])) {
-      let outputs: SampleOutput[];
+      let outputs: Array<SampleOutput | FailedSample>;
       try {
         outputs = await opts.policy.sample(
           group.map((a) => ({ prompt: Int32Array.from(a.prompt), session: a.ep.spec.id })),
@@ -115,7 +115,13 @@ async function playChunk<Task>(specs: readonly EpisodeSpec<Task>[], opts: Rollou
         for (const a of group) fail(a.ep, new Error(`sampling failed: ${e instanceof Error ? e.message : String(e)}`));
         continue;
       }
-      await Promise.all(group.map((a, i) => advance(a.ep, outputs[i]!.tokens, outputs[i]!.logprobs, opts)));
+      await Promise.all(
+        group.map((a, i) => {
+          const out = outputs[i]!;
+          if (isFailedSample(out)) return fail(a.ep, new Error(`sampling failed: ${out.error}`));
+          return advance(a.ep, out.tokens, out.logprobs, opts);
+        }),
+      );
     }
     const ended = active.filter((a) => a.ep.done).map((a) => a.ep.spec.id);
     if (ended.length > 0 && opts.policy.endSessions) await opts.policy.endSessions(ended);

@@ -12,7 +12,8 @@ import { z } from 'zod';
 import { parseConfig } from '../core/config.js';
 import { Rng } from '../core/rng.js';
 import type { SampleOutput, SampleParams } from '../policy/learner.js';
-import type { RolloutPolicy, RolloutRequest } from './policy.js';
+import type { FailedSample, RolloutPolicy, RolloutRequest } from './policy.js';
+import { postJson, PostError } from './post-json.js';
 
 export const openAIPolicyOptionsSchema = z.strictObject({
   /** The API root, e.g. `http://127.0.0.1:8000/v1`. */
@@ -51,33 +52,7 @@ export function createOpenAIPolicy(options: OpenAIPolicyOptions): RolloutPolicy 
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (opts.apiKey !== undefined) headers.authorization = `Bearer ${opts.apiKey}`;
 
-  async function post(body: object): Promise<unknown> {
-    let lastError = '';
-    for (let attempt = 0; attempt <= opts.maxRetries; attempt++) {
-      let retryAfterMs = 0;
-      try {
-        const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(opts.timeoutMs) });
-        const text = await res.text();
-        if (res.ok) {
-          try {
-            return JSON.parse(text);
-          } catch {
-            throw new OpenAIPolicyError(`${url} answered 200 with a body that is not JSON: ${text.slice(0, 200)}`);
-          }
-        }
-        const message = `${url} answered ${res.status}: ${errorMessage(text)}`;
-        if (!(res.status === 408 || res.status === 429 || res.status >= 500)) throw new OpenAIPolicyError(message);
-        lastError = message;
-        retryAfterMs = 1000 * (Number(res.headers.get('retry-after')) || 0);
-      } catch (err) {
-        if (err instanceof OpenAIPolicyError) throw err;
-        const e = err as Error & { cause?: Error };
-        lastError = e.name === 'TimeoutError' ? `${url}: no answer within ${opts.timeoutMs} ms` : `${url}: ${e.message}${e.cause ? ` (${e.cause.message})` : ''}`;
-      }
-      if (attempt < opts.maxRetries) await sleep(Math.max(opts.retryBaseMs * 2 ** attempt, retryAfterMs));
-    }
-    throw new OpenAIPolicyError(`${lastError} (gave up after ${opts.maxRetries + 1} attempts)`);
-  }
+  const post = (body: object) => postJson(url, body, { headers, timeoutMs: opts.timeoutMs, maxRetries: opts.maxRetries, retryBaseMs: opts.retryBaseMs });
 
   async function sampleOne(prompt: Int32Array, params: SampleParams, seed: number): Promise<SampleOutput> {
     const stopTokens = params.stopTokens ?? [];
@@ -95,17 +70,28 @@ export function createOpenAIPolicy(options: OpenAIPolicyOptions): RolloutPolicy 
       logprobs: 0,
       return_tokens_as_token_ids: true,
     };
-    return parseAnswer(await post(body), stopTokens, url);
+    try {
+      return parseAnswer(await post(body), stopTokens, url);
+    } catch (e) {
+      if (e instanceof PostError) throw new OpenAIPolicyError(e.message);
+      throw e;
+    }
   }
 
   return {
-    async sample(requests: readonly RolloutRequest[], params: SampleParams): Promise<SampleOutput[]> {
-      const out = new Array<SampleOutput>(requests.length);
+    async sample(requests: readonly RolloutRequest[], params: SampleParams): Promise<Array<SampleOutput | FailedSample>> {
+      const out = new Array<SampleOutput | FailedSample>(requests.length);
       let next = 0;
       const worker = async (): Promise<void> => {
         while (next < requests.length) {
           const i = next++;
-          out[i] = await sampleOne(requests[i]!.prompt, params, rowSeed(params.seed, i));
+          // A request that fails (after its retries) fails its own episode; the others go on.
+          try {
+            out[i] = await sampleOne(requests[i]!.prompt, params, rowSeed(params.seed, i));
+          } catch (e) {
+            if (!(e instanceof OpenAIPolicyError)) throw e;
+            out[i] = { error: e.message };
+          }
         }
       };
       await Promise.all(Array.from({ length: Math.min(opts.maxConcurrency, requests.length) }, worker));
@@ -150,20 +136,4 @@ function parseAnswer(body: unknown, stopTokens: readonly number[], url: string):
     throw new OpenAIPolicyError(`${url}: unexpected finish_reason ${JSON.stringify(choice.finish_reason)}`);
   }
   return { tokens, logprobs, finishReason: endsOnStop ? 'stop' : 'length' };
-}
-
-function errorMessage(text: string): string {
-  try {
-    const body = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
-    if (typeof body.error === 'string') return body.error;
-    if (typeof body.error?.message === 'string') return body.error.message;
-    if (typeof body.message === 'string') return body.message;
-  } catch {
-    // not JSON: the text itself
-  }
-  return text.slice(0, 500);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

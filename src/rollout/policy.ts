@@ -15,9 +15,21 @@ export interface RolloutRequest {
   readonly session?: string;
 }
 
+/** A request the policy could not answer (a server that refused or stopped answering): it fails its episode only. */
+export interface FailedSample {
+  readonly error: string;
+}
+
+export function isFailedSample(x: SampleOutput | FailedSample): x is FailedSample {
+  return 'error' in x;
+}
+
 export interface RolloutPolicy {
-  /** One output per request, in order. Same requests, same weights and same seed give the same tokens. */
-  sample(requests: readonly RolloutRequest[], params: SampleParams): Promise<SampleOutput[]>;
+  /**
+   * One output per request, in order. Same requests, same weights and same seed give the same tokens. A request
+   * that failed on its own is a FailedSample in its place; a rejection fails every request of the call.
+   */
+  sample(requests: readonly RolloutRequest[], params: SampleParams): Promise<Array<SampleOutput | FailedSample>>;
   /** The sessions are finished: their caches may be freed. */
   endSessions?(sessions: readonly string[]): Promise<void>;
 }

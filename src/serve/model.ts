@@ -6,6 +6,7 @@ import { createLocalLearner, type LocalBackend } from '../policy/native/select.j
 import { parseModelConfig } from '../policy/weights.js';
 import { createRenderer, loadRendererSpec } from '../render/index.js';
 import type { Renderer } from '../render/renderer.js';
+import type { RendererSpec } from '../render/index.js';
 
 /** A checkpoint ready to serve: its weights in a local learner and the renderer it was trained with. */
 export interface ServedModel {
@@ -13,6 +14,8 @@ export interface ServedModel {
   readonly name: string;
   readonly learner: Learner;
   readonly renderer: Renderer;
+  /** What `renderer` was made from: a weight update must come with the same one. */
+  readonly rendererSpec: RendererSpec;
 }
 
 /**
@@ -20,7 +23,8 @@ export interface ServedModel {
  * shape comes from its state.json; the learner is created for that shape and then loads the weights.
  */
 export async function loadServedModel(dir: string, opts: { backend: LocalBackend | 'auto'; name?: string }): Promise<ServedModel> {
-  const renderer = createRenderer(loadRendererSpec(dir));
+  const rendererSpec = loadRendererSpec(dir);
+  const renderer = createRenderer(rendererSpec);
   const statePath = join(dir, 'state.json');
   let state: { config?: unknown };
   try {
@@ -34,5 +38,5 @@ export async function loadServedModel(dir: string, opts: { backend: LocalBackend
   }
   const learner = await createLocalLearner({ config, seed: 0, backend: opts.backend });
   await learner.load(dir);
-  return { name: opts.name ?? basename(resolve(dir)), learner, renderer };
+  return { name: opts.name ?? basename(resolve(dir)), learner, renderer, rendererSpec };
 }

@@ -18,6 +18,7 @@ import type { ServedModel } from './model.js';
 import { chatRequestSchema, completionRequestSchema, errorBody, type ChatRequest, type CompletionRequest } from './requests.js';
 import { cutAtStopString } from './stop-strings.js';
 import { topLogprobs, type TokenLogprob } from './top-logprobs.js';
+import { checkReplacement, UPDATE_WEIGHTS_PATH } from './weight-update.js';
 
 export interface OpenAIServerOptions {
   model: ServedModel;
@@ -31,9 +32,11 @@ export interface OpenAIServerOptions {
   maxRowsPerRequest?: number;
   /** Most prompt rows in one sampler call. */
   maxBatchRows?: number;
+  /** Offer `POST /update_weights_from_disk` (it reads a directory the client names); off by default. */
+  allowWeightUpdates?: boolean;
 }
 
-export const SERVE_DEFAULTS = { maxBodyBytes: 4 << 20, maxInFlight: 256, maxRowsPerRequest: 64, maxBatchRows: 64 };
+export const SERVE_DEFAULTS = { maxBodyBytes: 4 << 20, maxInFlight: 256, maxRowsPerRequest: 64, maxBatchRows: 64, allowWeightUpdates: false };
 
 /** Counters for the load test and the docs' figures. */
 export interface ServerStats {
@@ -42,12 +45,14 @@ export interface ServerStats {
   statuses: Record<number, number>;
   /** Errors that were bugs (500). */
   internalErrors: number;
+  /** Weight updates loaded (`/update_weights_from_disk`). */
+  weightUpdates: number;
 }
 
 export class OpenAIServer {
   readonly http: Server;
   readonly batcher: SampleBatcher;
-  readonly stats: ServerStats = { requests: 0, statuses: {}, internalErrors: 0 };
+  readonly stats: ServerStats = { requests: 0, statuses: {}, internalErrors: 0, weightUpdates: 0 };
   private readonly opts: Required<OpenAIServerOptions>;
   private inFlight = 0;
   private nextId = 0;
@@ -82,8 +87,9 @@ export class OpenAIServer {
     };
     res.on('finish', () => counted(res.statusCode));
     let admitted = false;
+    let path = '/';
     try {
-      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      path = new URL(req.url ?? '/', 'http://localhost').pathname;
       const route = ROUTES[path];
       if (!route) throw new HttpError(404, `no route ${path} (routes: ${Object.keys(ROUTES).join(', ')})`, 'not_found_error');
       if (req.method !== route.method) throw new HttpError(405, `${path} takes ${route.method}, not ${req.method}`, 'invalid_request_error', { allow: route.method });
@@ -95,15 +101,18 @@ export class OpenAIServer {
       this.inFlight++;
       admitted = true;
       const body = await readJsonBody(req, this.opts.maxBodyBytes);
-      if (path === '/v1/chat/completions') await this.chat(parseConfig(chatRequestSchema, body, 'request'), res);
+      if (path === UPDATE_WEIGHTS_PATH) await this.updateWeights(body, res);
+      else if (path === '/v1/chat/completions') await this.chat(parseConfig(chatRequestSchema, body, 'request'), res);
       else await this.completions(parseConfig(completionRequestSchema, body, 'request'), res);
     } catch (err) {
       if (res.headersSent) {
         res.destroy();
         return;
       }
-      if (err instanceof HttpError) sendJson(res, err.status, errorBody(err.message, err.type), err.headers);
-      else if (err instanceof UserError) sendJson(res, 400, errorBody(err.message, 'invalid_request_error'));
+      // The weight-update route answers in SGLang's shape, the others in OpenAI's.
+      const body = (message: string, type: string) => (path === UPDATE_WEIGHTS_PATH ? { success: false, message } : errorBody(message, type));
+      if (err instanceof HttpError) sendJson(res, err.status, body(err.message, err.type), err.headers);
+      else if (err instanceof UserError) sendJson(res, 400, body(err.message, 'invalid_request_error'));
       else {
         this.stats.internalErrors++;
         process.stderr.write(`seeupo serve: internal error: ${(err as Error).stack ?? String(err)}\n`);
@@ -112,6 +121,26 @@ export class OpenAIServer {
     } finally {
       if (admitted) this.inFlight--;
     }
+  }
+
+  /**
+   * Loads new weights between sampler calls (through the batcher's line), never during one: a request sampled
+   * before the update has the old weights throughout, one sampled after has the new ones.
+   */
+  private async updateWeights(body: unknown, res: ServerResponse): Promise<void> {
+    if (!this.opts.allowWeightUpdates) {
+      throw new HttpError(403, `weight updates are off: start seeupo serve with --allow-weight-updates to allow ${UPDATE_WEIGHTS_PATH}`, 'permission_error');
+    }
+    const dir = await checkReplacement(body, this.opts.model);
+    const { learner } = this.opts.model;
+    try {
+      await this.batcher.exclusive(() => learner.load(dir));
+    } catch (e) {
+      // The checkpoint is read whole and checked before any weight is set: a failed load leaves the old weights.
+      throw new HttpError(400, `cannot load ${dir}: ${(e as Error).message}`);
+    }
+    this.stats.weightUpdates++;
+    sendJson(res, 200, { success: true, message: `Succeeded to update model weights from ${dir}.`, num_paused_requests: 0 });
   }
 
   private models(): object {
@@ -264,6 +293,7 @@ const ROUTES: Record<string, { method: 'GET' | 'POST' }> = {
   '/v1/models': { method: 'GET' },
   '/v1/chat/completions': { method: 'POST' },
   '/v1/completions': { method: 'POST' },
+  [UPDATE_WEIGHTS_PATH]: { method: 'POST' },
 };
 
 function stopStrings(stop: string | string[] | null | undefined): string[] {

@@ -100,6 +100,39 @@ export const trainConfigSchema = z.strictObject({
       maxResponseTokens: positiveInt.default(24),
       /** Episodes sampled together in one lockstep batch (evaluations play more in successive batches). */
       maxBatch: positiveInt.default(256),
+      /**
+       * Who samples the RL rollouts: `local`, the learner itself, or `openai`, an OpenAI-compatible server (SGLang,
+       * vLLM, `seeupo serve`) that gets the learner's weights after every update (docs/services.md). Evaluations
+       * stay local either way.
+       */
+      policy: z
+        .discriminatedUnion('kind', [
+          z.strictObject({ kind: z.literal('local') }),
+          z.strictObject({
+            kind: z.literal('openai'),
+            /** The API root, e.g. `http://127.0.0.1:8000/v1`. */
+            baseUrl: z.url({ protocol: /^https?$/ }),
+            /** The served model's name (`GET /v1/models`). */
+            model: z.string().min(1),
+            /** One request's limit; a request that runs out is retried, then fails its episode. */
+            timeoutMs: positiveInt.default(300_000),
+            /** Retries of a request after network errors, time-outs, 408, 429 and 5xx, with exponential backoff. */
+            retries: z.number().int().min(0).max(10).default(3),
+            /** The first retry's wait; each further one waits twice as long. */
+            retryBaseMs: z.number().min(0).default(1000),
+            /** Requests in flight at once. */
+            maxConcurrency: positiveInt.default(64),
+            /**
+             * `update-weights-from-disk`: after every update the trainer saves its weights and the server loads them
+             * (SGLang's `POST /update_weights_from_disk`; `seeupo serve --allow-weight-updates`). `none-off-policy`:
+             * the server keeps its own weights and rollouts drift off-policy as training goes (metrics carry how far).
+             */
+            weightSync: z.enum(['update-weights-from-disk', 'none-off-policy']).default('update-weights-from-disk'),
+            /** Largest |server − learner| log-prob accepted after a sync before the run stops (wrong model, wrong vocabulary). */
+            agreementTolerance: z.number().positive().default(1e-3),
+          }),
+        ])
+        .default({ kind: 'local' }),
     })
     .prefault({}),
   /** AdamW for the RL updates (each optimizer step of the algorithm's schedule). */

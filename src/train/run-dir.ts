@@ -12,10 +12,15 @@ import { readJsonFile } from '../core/json-file.js';
 export class RunDir {
   constructor(readonly path: string) {}
 
-  static create(path: string, config: unknown): RunDir {
+  /** Throws unless a new run may be made in `path`. */
+  static assertNew(path: string): void {
     if (existsSync(join(path, 'metrics.jsonl'))) {
       throw new UserError(`${path} already holds a run: continue it with --resume ${path}, or choose another --out`);
     }
+  }
+
+  static create(path: string, config: unknown): RunDir {
+    RunDir.assertNew(path);
     mkdirSync(join(path, 'checkpoints'), { recursive: true });
     mkdirSync(join(path, 'samples'), { recursive: true });
     writeFileSync(join(path, 'config.json'), JSON.stringify(config, null, 2) + '\n');

@@ -21,6 +21,7 @@ import { localRolloutPolicy } from '../rollout/local-policy.js';
 import type { RolloutPolicy } from '../rollout/policy.js';
 import { criticConfigOf, resolveTrainAlgorithm, type TrainConfig } from './config.js';
 import { LearnedCritic } from './critic.js';
+import { checkRolloutPolicyConfig, localRlRollouts, serverRlRollouts, type RlRollouts } from './rollout-server.js';
 import { readDemonstrations } from './demonstrations-file.js';
 import { evaluateSplit, type SplitEvaluation } from './evaluate.js';
 import { LearnerPort } from './learner-port.js';
@@ -82,6 +83,8 @@ export interface TrainOptions {
   shouldStop?: () => boolean;
   /** Wraps each episode's environment (tests inject failing environments). */
   wrapEnv?: (env: Env<BfclEntry>) => Env<BfclEntry>;
+  /** Wraps the policy RL rollouts sample from (tests sample the local learner one request at a time, as a server does). */
+  wrapRolloutPolicy?: (policy: RolloutPolicy) => RolloutPolicy;
 }
 
 export interface TrainResult {
@@ -146,9 +149,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const progress = opts.progress ?? silent;
   // Everything a config can get wrong is checked before the run directory is made.
   const algo = resolveTrainAlgorithm(config);
+  checkRolloutPolicyConfig(config);
   const rendererSpec = rendererSpecFor(config, source);
   const renderer = createRenderer(rendererSpec);
-  const run = opts.resume ? RunDir.open(opts.out) : RunDir.create(opts.out, config);
+  if (!opts.resume) RunDir.assertNew(opts.out);
+  const resumeFrom = opts.resume ? RunDir.open(opts.out).latestCheckpoint<TrainerState>() : null;
   const { learner, policy } = await createModel(config, renderer);
   const t0 = Date.now();
   let state: TrainerState = {
@@ -165,17 +170,27 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     rlResult: null,
   };
   if (config.init !== null && !opts.resume) await initFrom(config.init, learner, rendererSpec);
-  let resumedFrom: string | null = null;
   if (opts.resume) {
-    const latest = run.latestCheckpoint<TrainerState>();
-    if (latest) {
-      await learner.load(latest.dir);
-      resumedFrom = latest.dir;
-      state = latest.state;
+    if (resumeFrom) {
+      await learner.load(resumeFrom.dir);
+      state = resumeFrom.state;
       progress.log(`resuming ${opts.out} from its checkpoint at ${state.phase === 'sft' ? `SFT step ${state.sftStep}` : `RL iteration ${state.rlIteration}`}`);
     } else progress.log(`resuming ${opts.out}: no checkpoint yet, starting from the beginning`);
-    run.truncateMetrics(state.metricsLines);
   }
+  // A rollout server is checked (reachable, loads the weights, holds the same model) before the run directory is made.
+  const rolloutBase = rolloutOptionsFor(config, renderer, policy, opts.wrapEnv);
+  const syncDir = join(opts.out, 'rollout-weights');
+  const rlRollouts = rlRolloutsFor(config, { learner, policy, renderer, rendererSpec, rolloutBase, source, syncDir, progress, wrap: opts.wrapRolloutPolicy });
+  let serverCheck: Record<string, unknown> | null;
+  try {
+    serverCheck = await rlRollouts.start();
+  } catch (e) {
+    await learner.dispose();
+    rmSync(syncDir, { recursive: true, force: true });
+    throw e;
+  }
+  const run = opts.resume ? RunDir.open(opts.out) : RunDir.create(opts.out, config);
+  if (opts.resume) run.truncateMetrics(state.metricsLines);
   const wallAtStart = state.wallS;
   const wall = () => wallAtStart + (Date.now() - t0) / 1000;
   // CPU seconds of this process (all threads): on a machine shared with other work, the cost that wall time hides.
@@ -205,8 +220,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     await writeModel(dir);
     return dir;
   };
-  const rolloutBase = rolloutOptionsFor(config, renderer, policy, opts.wrapEnv);
-  const ctx: PhaseContext = { config, source, renderer, learner, policy, run, progress, rolloutBase, metric, wall, cpu, checkpoint, saveModel, resumedFrom, shouldStop: opts.shouldStop ?? (() => false) };
+  // Recorded once, at a run's start: a resumed run checks again, but its metrics stay those of an uninterrupted run.
+  if (serverCheck && state.metricsLines === 0) {
+    const { checkS, ...check } = serverCheck;
+    metric({ ...check, time: { wallS: wall(), checkS } });
+  }
+  const ctx: PhaseContext = { config, source, renderer, learner, policy, rlRollouts, run, progress, rolloutBase, metric, wall, cpu, checkpoint, saveModel, resumedFrom: resumeFrom?.dir ?? null, shouldStop: opts.shouldStop ?? (() => false) };
 
   try {
     if (state.phase === 'sft') {
@@ -287,6 +306,44 @@ async function startCritic(ctx: PhaseContext, state: TrainerState): Promise<Lear
   return new LearnedCritic(critic, { optim, valueRange, valueToken: ctx.renderer.stopTokens[0]! });
 }
 
+/**
+ * Where RL rollouts come from: the local policy, or an OpenAI-compatible server synced with the learner. Evaluations
+ * always sample locally: the learner has the current weights, so they need no server, and their numbers compare
+ * with those of local runs.
+ */
+function rlRolloutsFor(
+  config: TrainConfig,
+  o: {
+    learner: Learner;
+    policy: RolloutPolicy;
+    renderer: Renderer;
+    rendererSpec: RendererSpec;
+    rolloutBase: Omit<RolloutOptions<BfclEntry>, 'temperature' | 'seed'>;
+    source: TaskSource;
+    syncDir: string;
+    progress: TrainProgress;
+    wrap: ((policy: RolloutPolicy) => RolloutPolicy) | undefined;
+  },
+): RlRollouts {
+  const wrap = o.wrap ?? ((p: RolloutPolicy) => p);
+  const spec = config.rollout.policy;
+  if (spec.kind === 'local') return localRlRollouts(wrap(o.policy));
+  // The agreement check's prompt: the first RL task's, rendered as rollouts render it.
+  const probePrompt = async (): Promise<Int32Array> => {
+    const env = o.rolloutBase.makeEnv();
+    try {
+      const reset = await env.reset(o.source.task('train', config.sft.demonstrations).entry);
+      const conv = o.renderer.conversation(reset.tools);
+      conv.add(...reset.messages);
+      return Int32Array.from(conv.promptTokens());
+    } finally {
+      await env.close();
+    }
+  };
+  const rollouts = serverRlRollouts({ config, server: spec, learner: o.learner, renderer: o.renderer, rendererSpec: o.rendererSpec, syncDir: o.syncDir, probePrompt, log: (l) => o.progress.log(l) });
+  return { ...rollouts, policy: wrap(rollouts.policy) };
+}
+
 /** Starts from a saved model, which must read tokens the way this run's renderer writes them. */
 async function initFrom(dir: string, learner: Learner, spec: RendererSpec): Promise<void> {
   if (!existsSync(dir)) throw new UserError(`init: ${dir} does not exist`);
@@ -319,6 +376,7 @@ interface PhaseContext {
   renderer: Renderer;
   learner: Learner;
   policy: RolloutPolicy;
+  rlRollouts: RlRollouts;
   run: RunDir;
   progress: TrainProgress;
   rolloutBase: Omit<RolloutOptions<BfclEntry>, 'temperature' | 'seed'>;
@@ -436,13 +494,15 @@ async function rlIterations(ctx: PhaseContext, state: TrainerState, algo: Return
   while (state.rlIteration < config.rl.iterations) {
     const it = ++state.rlIteration;
     const port = new LearnerPort(learner, config.optimizer, undefined, critic, it <= warmup);
+    const server = await ctx.rlRollouts.beforeIteration(it);
     const t0 = Date.now();
     const specs: EpisodeSpec<BfclEntry>[] = [];
     for (let b = 0; b < B; b++) {
       const task = ctx.source.task('train', config.sft.demonstrations + (it - 1) * B + b);
       for (let g = 0; g < G; g++) specs.push({ id: `it${it}:${task.id}:${g}`, taskId: task.id, groupId: `it${it}:${task.id}`, task: task.entry });
     }
-    const episodes = await playEpisodes(specs, { ...ctx.rolloutBase, temperature: config.rollout.temperature, seed: seedFor(config.seed, `rollout:${it}`) });
+    const rlPolicy = server.failure === null ? ctx.rlRollouts.policy : failingPolicy(server.failure);
+    const episodes = await playEpisodes(specs, { ...ctx.rolloutBase, policy: rlPolicy, temperature: config.rollout.temperature, seed: seedFor(config.seed, `rollout:${it}`) });
     const t1 = Date.now();
     const warnings: string[] = [];
     const stats = await runIteration(algo, episodes.map((e) => e.trajectory), port, { rng: new Rng(config.seed).fork(`iteration:${it}`), warn: (m) => warnings.push(m) });
@@ -451,7 +511,10 @@ async function rlIterations(ctx: PhaseContext, state: TrainerState, algo: Return
       progress.log(`warning: iteration ${it}: ${w}`);
       ctx.metric({ kind: 'warning', iteration: it, message: w, time: { wallS: ctx.wall() } });
     }
-    const record = rlRecord(it, episodes, stats, { wallS: ctx.wall(), cpuS: ctx.cpu(), rolloutS: (t1 - t0) / 1000, updateS: (t2 - t1) / 1000 });
+    const time = { wallS: ctx.wall(), cpuS: ctx.cpu(), rolloutS: (t1 - t0) / 1000, updateS: (t2 - t1) / 1000, ...(server.syncS === null ? {} : { syncS: server.syncS }) };
+    const record = rlRecord(it, episodes, stats, time);
+    // How far the sampling policy was from the learner before this iteration's first update: ~0 when synced.
+    if (server.record) record.rolloutServer = { ...server.record, klBeforeUpdate: stats.steps[0]?.behaviourKl ?? null };
     ctx.metric(record);
     progress.update(it, { success: pct(record.success as number) });
     const last = it === config.rl.iterations;
@@ -546,6 +609,11 @@ function rlRecord(it: number, episodes: readonly Episode[], stats: IterationStat
     valueLoss: mean(steps.flatMap((s) => (s.valueLoss === null ? [] : [s.valueLoss]))),
     time,
   };
+}
+
+/** A policy whose every request fails with `error`: the episodes of an iteration whose server could not be synced. */
+function failingPolicy(error: string): RolloutPolicy {
+  return { sample: async (requests) => requests.map(() => ({ error })) };
 }
 
 /** SFT metrics lines come in blocks that divide the validation interval, so a resumed run's lines align. */

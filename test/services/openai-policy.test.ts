@@ -6,6 +6,7 @@ import { UserError } from '../../src/core/errors.js';
 import type { SampleOutput, SampleParams } from '../../src/policy/learner.js';
 import { createRenderer } from '../../src/render/index.js';
 import { createOpenAIPolicy, OpenAIPolicyError, rowSeed } from '../../src/rollout/openai-policy.js';
+import { isFailedSample, type RolloutPolicy, type RolloutRequest } from '../../src/rollout/policy.js';
 import { loadServedModel, type ServedModel } from '../../src/serve/model.js';
 import { OpenAIServer } from '../../src/serve/server.js';
 import { DEMOS, RENDERER_SPEC, trainedCheckpoint, type Fixture } from './fixture.js';
@@ -39,6 +40,14 @@ after(async () => {
   await fixture.cleanup();
 });
 
+/** The outputs of a call in which every request must succeed: a failed request throws its error. */
+async function sampleAll(policy: RolloutPolicy, requests: readonly RolloutRequest[], p: SampleParams): Promise<SampleOutput[]> {
+  return (await policy.sample(requests, p)).map((out) => {
+    if (isFailedSample(out)) throw new OpenAIPolicyError(out.error);
+    return out;
+  });
+}
+
 function assertSame(got: SampleOutput[], want: SampleOutput[]): void {
   assert.equal(got.length, want.length);
   got.forEach((g, i) => {
@@ -52,7 +61,7 @@ test('OpenAIPolicy against seeupo serve: greedy rollouts equal in-process sampli
   const policy = createOpenAIPolicy({ baseUrl, model: served.name });
   const params: SampleParams = { maxTokens: 40, temperature: 0, seed: 3, stopTokens: renderer.stopTokens };
   const ps = prompts();
-  const got = await policy.sample(
+  const got = await sampleAll(policy, 
     ps.map((prompt) => ({ prompt })),
     params,
   );
@@ -66,7 +75,7 @@ test('OpenAIPolicy against seeupo serve: sampled rollouts (temperature 1.2, top_
   const policy = createOpenAIPolicy({ baseUrl, model: served.name, maxConcurrency: 2 });
   const params: SampleParams = { maxTokens: 12, temperature: 1.2, topP: 0.95, seed: 11, stopTokens: renderer.stopTokens };
   const ps = prompts();
-  const got = await policy.sample(
+  const got = await sampleAll(policy, 
     ps.map((prompt) => ({ prompt })),
     params,
   );
@@ -75,13 +84,13 @@ test('OpenAIPolicy against seeupo serve: sampled rollouts (temperature 1.2, top_
   assertSame(got, want);
   assert.ok(got.some((g) => g.logprobs.some((lp) => lp < -1e-3)), 'some log-probs are not 0');
   // Same call, same tokens; the two copies of a prompt are sampled apart (different row seeds).
-  assertSame(await policy.sample(ps.map((prompt) => ({ prompt })), params), got);
+  assertSame(await sampleAll(policy, ps.map((prompt) => ({ prompt })), params), got);
   assert.notDeepEqual(Array.from(got[2]!.tokens), Array.from(got[5]!.tokens));
 });
 
 test('OpenAIPolicy: a stop token outside the vocabulary is the server\'s 400, not retried', async () => {
   const policy = createOpenAIPolicy({ baseUrl, model: served.name, retryBaseMs: 0 });
-  await assert.rejects(policy.sample([{ prompt: prompts()[0]! }], { maxTokens: 4, seed: 0, stopTokens: [99999] }), /answered 400: token id 99999 is outside this model's vocabulary/);
+  await assert.rejects(sampleAll(policy, [{ prompt: prompts()[0]! }], { maxTokens: 4, seed: 0, stopTokens: [99999] }), /answered 400: token id 99999 is outside this model's vocabulary/);
 });
 
 test('OpenAIPolicy options: unknown keys and bad URLs are user errors', () => {
@@ -123,7 +132,7 @@ test('OpenAIPolicy: sends token ids, its sampling settings and the API key; retr
   const stub = await stubServer([json(500, { error: { message: 'busy' } }), json(503, { error: 'later' }), answer(['token_id:5', 'token_id:7'], [-0.5, -0.25], 'stop')]);
   try {
     const policy = createOpenAIPolicy({ baseUrl: stub.url, model: 'm', apiKey: 'k1', retryBaseMs: 1 });
-    const [out] = await policy.sample([{ prompt: Int32Array.from([1, 2, 3]) }], params);
+    const [out] = await sampleAll(policy, [{ prompt: Int32Array.from([1, 2, 3]) }], params);
     assert.deepEqual([Array.from(out!.tokens), Array.from(out!.logprobs), out!.finishReason], [[5, 7], [-0.5, -0.25], 'stop']);
     assert.equal(stub.seen.length, 3);
     assert.equal(stub.seen[0]!.headers.authorization, 'Bearer k1');
@@ -149,7 +158,7 @@ test('OpenAIPolicy: retries are bounded, and the last error is reported', async 
   const stub = await stubServer([json(502, { error: { message: 'bad gateway' } })]);
   try {
     const policy = createOpenAIPolicy({ baseUrl: stub.url, model: 'm', maxRetries: 2, retryBaseMs: 1 });
-    await assert.rejects(policy.sample([{ prompt: Int32Array.from([1]) }], params), (e: unknown) => {
+    await assert.rejects(sampleAll(policy, [{ prompt: Int32Array.from([1]) }], params), (e: unknown) => {
       assert.ok(e instanceof OpenAIPolicyError);
       assert.match(e.message, /answered 502: bad gateway \(gave up after 3 attempts\)$/);
       return true;
@@ -171,7 +180,7 @@ test('OpenAIPolicy: a server that names tokens by text is refused (never re-toke
     const stub = await stubServer([reply]);
     try {
       const policy = createOpenAIPolicy({ baseUrl: stub.url, model: 'm', retryBaseMs: 1 });
-      await assert.rejects(policy.sample([{ prompt: Int32Array.from([1]) }], params), message);
+      await assert.rejects(sampleAll(policy, [{ prompt: Int32Array.from([1]) }], params), message);
       assert.equal(stub.seen.length, 1, 'not retried');
     } finally {
       await stub.close();
@@ -183,8 +192,27 @@ test('OpenAIPolicy: a request with no answer times out and is retried, then fail
   const stub = await stubServer([() => undefined]);
   try {
     const policy = createOpenAIPolicy({ baseUrl: stub.url, model: 'm', timeoutMs: 50, maxRetries: 1, retryBaseMs: 1 });
-    await assert.rejects(policy.sample([{ prompt: Int32Array.from([1]) }], params), /no answer within 50 ms \(gave up after 2 attempts\)$/);
+    await assert.rejects(sampleAll(policy, [{ prompt: Int32Array.from([1]) }], params), /no answer within 50 ms \(gave up after 2 attempts\)$/);
     assert.equal(stub.seen.length, 2);
+  } finally {
+    await stub.close();
+  }
+});
+
+test('OpenAIPolicy: a request that fails fails only its own row; the others are answered', async () => {
+  // The second request (by arrival) is refused; with one request in flight at a time, that is row 1.
+  const stub = await stubServer([answer(['token_id:5'], [-0.5]), json(400, { error: { message: 'prompt too long' } }), answer(['token_id:6'], [-0.25])]);
+  try {
+    const policy = createOpenAIPolicy({ baseUrl: stub.url, model: 'm', retryBaseMs: 1, maxConcurrency: 1 });
+    const out = await policy.sample([1, 2, 3].map((t) => ({ prompt: Int32Array.of(t) })), params);
+    assert.deepEqual(out[1], { error: `${stub.url}/completions answered 400: prompt too long` });
+    assert.deepEqual(
+      [out[0], out[2]].map((o) => (isFailedSample(o!) ? o : [Array.from(o!.tokens), Array.from(o!.logprobs)])),
+      [
+        [[5], [-0.5]],
+        [[6], [-0.25]],
+      ],
+    );
   } finally {
     await stub.close();
   }

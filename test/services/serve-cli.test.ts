@@ -12,7 +12,7 @@ function seeupo(...args: string[]) {
 test('seeupo serve --help names every option', () => {
   const r = seeupo('serve', '--help');
   assert.equal(r.code, 0, r.err);
-  for (const option of ['--checkpoint', '--host', '--port', '--backend', '--model-name', '--seed']) assert.match(r.out, new RegExp(option));
+  for (const option of ['--checkpoint', '--host', '--port', '--backend', '--model-name', '--seed', '--allow-weight-updates']) assert.match(r.out, new RegExp(option));
   assert.match(r.out, /default: "127\.0\.0\.1"/);
 });
 
@@ -42,6 +42,29 @@ test('seeupo serve starts on loopback, answers /v1/models and stops on SIGTERM',
       models.data.map((d) => d.id),
       ['tiny'],
     );
+    // Weight updates are off unless asked for.
+    const update = await fetch(m[1]!.replace(/\/v1$/, '/update_weights_from_disk'), { method: 'POST', body: JSON.stringify({ model_path: fixture.dir }) });
+    assert.equal(update.status, 403);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  } finally {
+    await fixture.cleanup();
+  }
+});
+
+test('seeupo serve --allow-weight-updates says so at start and loads a checkpoint posted to /update_weights_from_disk', async () => {
+  const fixture = await trainedCheckpoint(0);
+  try {
+    const child = spawn(process.execPath, ['bin/seeupo.js', 'serve', '--checkpoint', fixture.dir, '--port', '0', '--allow-weight-updates'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const lines = createInterface({ input: child.stderr! })[Symbol.asyncIterator]();
+    await lines.next();
+    const second = (await lines.next()).value as string;
+    const m = /^seeupo serve: weight updates allowed at (http:\/\/127\.0\.0\.1:\d+\/update_weights_from_disk)$/.exec(second);
+    assert.ok(m, second);
+    const r = await fetch(m[1]!, { method: 'POST', body: JSON.stringify({ model_path: fixture.dir }) });
+    assert.equal(r.status, 200);
+    assert.equal(((await r.json()) as { success: boolean }).success, true);
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
