@@ -2,6 +2,7 @@ import { Option } from 'commander';
 import type { Command } from 'commander';
 import { UserError } from '../core/errors.js';
 import { parseJsonOption } from './json-option.js';
+import { addListenOptions, integer } from './flags.js';
 
 /** The default "base model": the agent-task GPT shape of design.md (d128, 2 layers, byte-level vocabulary). */
 export const DEFAULT_SERVE_MODEL = { vocabSize: 512, contextLength: 256, dModel: 128, nLayers: 2, nHeads: 4 };
@@ -19,13 +20,6 @@ interface ServeFlags {
   longPollS: number;
   sessionTimeoutS: number;
   requireApiKey?: boolean;
-}
-
-function integer(flag: string, min: number): (v: string) => number {
-  return (v) => {
-    if (!/^\d+$/.test(v.trim()) || Number(v) < min) throw new UserError(`${flag} must be an integer >= ${min}, got '${v}'`);
-    return Number(v);
-  };
 }
 
 function nonNegative(flag: string): (v: string) => number {
@@ -80,14 +74,13 @@ async function serve(flags: ServeFlags): Promise<void> {
 /** `seeupo learner serve`: a Tinker-protocol training service over a local learner. */
 export function registerLearner(program: Command): void {
   const learner = program.command('learner').description('model back ends as services');
-  learner
-    .command('serve')
+  const serveCmd = learner.command('serve');
+  addListenOptions(serveCmd, 'learner', 8000);
+  serveCmd
     .description(
       'serve a local learner (the tiny GPT as base model) over the Tinker HTTP API, as SkyRL and hosted Tinker speak it: ' +
         'TinkerLearner clients train and sample through it; several processes can share it. Runs until SIGINT/SIGTERM.',
     )
-    .option('--host <host>', 'address to bind (loopback by default; anything else exposes the learner to the network)', '127.0.0.1')
-    .option('--port <port>', 'port (0: any free port, printed at start)', integer('--port', 0), 8000)
     .addOption(new Option('--backend <backend>', 'local back end').choices(['auto', 'native', 'tfjs']).default('auto'))
     .option('--model <json>', `model config JSON (default ${JSON.stringify(DEFAULT_SERVE_MODEL)})`)
     .option('--seed <n>', 'seed of the base weights (every created model starts from them)', integer('--seed', 0), 0)

@@ -1,18 +1,18 @@
 import type { Command } from 'commander';
 import { UserError } from '../core/errors.js';
+import { addListenOptions } from './flags.js';
 
 /** `seeupo serve`: a checkpoint behind the OpenAI API, for any OpenAI client and for `OpenAIPolicy` rollouts. */
 export function registerServe(program: Command): void {
-  program
-    .command('serve')
+  const cmd = program.command('serve');
+  addListenOptions(cmd, 'server', 8000);
+  cmd
     .description(
       'serve a checkpoint (a directory written by Learner.save, with its renderer.json) over the OpenAI API: ' +
         'POST /v1/chat/completions (messages, tools, logprobs, streaming), POST /v1/completions (token-id prompts), GET /v1/models, ' +
         'and with --allow-weight-updates POST /update_weights_from_disk',
     )
     .requiredOption('--checkpoint <dir>', 'checkpoint directory')
-    .option('--host <host>', 'address to bind (loopback by default: nothing else can reach the server)', '127.0.0.1')
-    .option('--port <port>', 'port to listen on (0: any free port, printed at start)', '8000')
     .option('--backend <name>', 'local policy back end: auto, native or tfjs', 'auto')
     .option('--model-name <name>', "the model's name in the API (default: the checkpoint directory's name)")
     .option('--seed <n>', 'seed of the draws for requests that give no seed', '0')
@@ -22,9 +22,7 @@ export function registerServe(program: Command): void {
         'the trainer calls it after each update (rollout.policy.kind: openai)',
       false,
     )
-    .action(async (opts: { checkpoint: string; host: string; port: string; backend: string; modelName?: string; seed: string; allowWeightUpdates: boolean }) => {
-      const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be an integer in [0, 65535], got '${opts.port}'`);
+    .action(async (opts: { checkpoint: string; host: string; port: number; backend: string; modelName?: string; seed: string; allowWeightUpdates: boolean }) => {
       const seed = Number(opts.seed);
       if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UserError(`--seed must be an integer in [0, 2^32), got '${opts.seed}'`);
       if (!['auto', 'native', 'tfjs'].includes(opts.backend)) throw new UserError(`--backend must be auto, native or tfjs, got '${opts.backend}'`);
@@ -35,7 +33,7 @@ export function registerServe(program: Command): void {
         ...(opts.modelName === undefined ? {} : { name: opts.modelName }),
       });
       const server = new OpenAIServer({ model, seed, allowWeightUpdates: opts.allowWeightUpdates });
-      const addr = await server.listen(port, opts.host);
+      const addr = await server.listen(opts.port, opts.host);
       process.stderr.write(`seeupo serve: model '${model.name}' at http://${addr.address}:${addr.port}/v1\n`);
       if (opts.allowWeightUpdates) process.stderr.write(`seeupo serve: weight updates allowed at http://${addr.address}:${addr.port}/update_weights_from_disk\n`);
       await new Promise<void>((resolve) => {

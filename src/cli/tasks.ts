@@ -12,6 +12,7 @@ interface TaskOptions {
   seed: string;
   split: string;
   knobs?: string;
+  family?: string;
 }
 
 /** `seeupo tasks`: the generated multi-turn tool tasks that `seeupo train` trains on by default. */
@@ -24,7 +25,8 @@ export function registerTasks(program: Command): void {
       .option('--n <count>', 'number of tasks', '5')
       .option('--seed <n>', 'seed of the task streams (an integer in [0, 2^32))', '0')
       .option('--split <name>', 'train, test (other seeds, same names) or heldout (file names never in train or test)', 'train')
-      .option('--knobs <json>', 'generator knobs as JSON, e.g. \'{"userTurns": 3, "actionsPerTurn": 2}\' (see docs/tasks.md)');
+      .option('--knobs <json>', 'generator knobs as JSON, e.g. \'{"userTurns": 3, "actionsPerTurn": 2}\' (see docs/tasks.md)')
+      .option('--family <name>', 'task family: default, or trap (an early choice that only the last turn rewards); the knob "family"');
   withTaskOptions(cmd.command('sample'))
     .description('print tasks with their ground truth: start state, user turns, calls by step (one JSON line per task with --json)')
     .option('--json', 'print each task as its export line instead of readable text')
@@ -78,12 +80,18 @@ export function registerTasks(program: Command): void {
       }
       const rows: Array<[string, string]> = [
         ['tasks', `${s.tasks} ${s.split} (seed ${s.seed}), ${s.turns} user turns`],
-        ['turn kinds', `literal ${percent(s.turnKinds.literal)}, copy ${percent(s.turnKinds.copy)}, choice ${percent(s.turnKinds.choice)}`],
-        ['dependent turns reading the previous turn', percent(s.readsPreviousTurn)],
+        ['turn kinds', turnKindsLine(s.turnKinds, s.trap !== null)],
+        ...(s.trap === null ? [['dependent turns reading the previous turn', percent(s.readsPreviousTurn)] as [string, string]] : []),
         ['per task', `${s.meanCalls.toFixed(2)} calls, ${s.meanSteps.toFixed(2)} steps, ${s.meanUserWords.toFixed(2)} user words`],
         ['distinct (user text, ground truth)', `${s.distinct}`],
         ...(s.sameAsTrain === null ? [] : [[`same as one of the first ${s.tasks} train tasks`, `${s.sameAsTrain}`] as [string, string]]),
         ['demonstrations the checker accepts', `${s.demonstrationsValid}/${s.tasks}`],
+        ...(s.trap === null
+          ? []
+          : ([
+              ['trap paths the checker scores 0', `${s.trap.trapPathsFailing}/${s.tasks} (${s.trap.trapPathsFailingOnlyAtTurn1} failing only at turn 1)`],
+              ['SFT demonstrations on the good path', `${s.trap.demonstratedGood}/${s.tasks} (${percent(s.trap.demonstratedGood / Math.max(1, s.tasks))})`],
+            ] as Array<[string, string]>)),
       ];
       process.stdout.write(rows.map(([k, v]) => `${k}: ${v}\n`).join(''));
     });
@@ -102,8 +110,20 @@ async function resolve(opts: TaskOptions) {
   const { TaskKnobsSchema, isTaskSplit, TASK_SPLITS } = await import('../envs/tasks/index.js');
   const { parseConfig } = await import('../core/config.js');
   if (!isTaskSplit(opts.split)) throw new UserError(`unknown split '${opts.split}' (choose from ${TASK_SPLITS.join(', ')})`);
-  const knobs = parseConfig(TaskKnobsSchema, opts.knobs === undefined ? {} : parseJsonOption('--knobs', opts.knobs), '--knobs');
+  const raw = opts.knobs === undefined ? {} : parseJsonOption('--knobs', opts.knobs);
+  if (opts.family !== undefined) {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UserError('--knobs must be a JSON object');
+    const given = (raw as Record<string, unknown>)['family'];
+    if (given !== undefined && given !== opts.family) throw new UserError(`--family ${opts.family} contradicts "family": ${JSON.stringify(given)} in --knobs`);
+  }
+  const knobs = parseConfig(TaskKnobsSchema, opts.family === undefined ? raw : { ...(raw as object), family: opts.family }, '--knobs');
   return { n, seed, split: opts.split, knobs };
+}
+
+/** The shares of the family's own turn kinds. */
+function turnKindsLine(kinds: Record<string, number>, trap: boolean): string {
+  const names = trap ? ['trap', 'literal', 'payoff'] : ['literal', 'copy', 'choice'];
+  return names.map((k) => `${k} ${percent(kinds[k]!)}`).join(', ');
 }
 
 function integerOption(name: string, text: string, min: number, max: number): number {

@@ -5,10 +5,9 @@
  */
 import { join, resolve } from 'node:path';
 import { parseAlgorithmName } from '../algos/variants.js';
-import { parseConfig } from '../core/config.js';
 import { UserError } from '../core/errors.js';
 import { TaskKnobsSchema } from '../envs/tasks/index.js';
-import { deepMerge, rawTrainConfig, resolveTrainAlgorithm, trainConfigSchema, type TrainConfig } from '../train/config.js';
+import { deepMerge, parseTrainConfig, rawTrainConfig, type TrainConfig } from '../train/config.js';
 import { ALGORITHM_GROUPS, COMPARE_PRESET } from './preset.js';
 
 export interface CompareSpec {
@@ -92,10 +91,9 @@ function familyConfigRaw(spec: CompareSpec, family: string): unknown {
   return deepMerge(raw, { tasks: { family } });
 }
 
+/** Validated and completed exactly as `seeupo train` will (its config.json must equal it): errors before anything runs. */
 function parse(raw: unknown, what: string): TrainConfig {
-  const config = parseConfig(trainConfigSchema, raw, what);
-  resolveTrainAlgorithm(config); // e.g. an algorithm the learners cannot run yet: an error before anything runs
-  return config;
+  return parseTrainConfig(raw, what);
 }
 
 /** The whole plan, every config validated: any mistake is a UserError before a single run starts. */

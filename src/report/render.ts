@@ -187,6 +187,7 @@ function rlSection(run: RunData): string {
   if (rho) charts.push(line('ρ: the sequential-update correction', 'ρ', [rho]));
   charts.push(line('Gradient norm', '‖g‖', one('gradient norm', PALETTE[8]!, (r) => r.gradNorm)));
   charts.push(line('Policy loss', 'loss', one('loss', PALETTE[9]!, (r) => r.loss)));
+  if (rl.some((r) => r.valueLoss !== undefined)) charts.push(line("Critic's value loss", 'clipped value loss', one('value loss', PALETTE[5]!, (r) => r.valueLoss)));
   if (rl.some((r) => (r.excluded ?? 0) > 0)) charts.push(line('Episodes excluded (environment failures)', 'episodes', one('excluded', PALETTE[2]!, (r) => r.excluded)));
   const note = rho ? '' : '<p class="sub">No ρ statistics recorded: the algorithm has no sequential-update correction (or the run did not log it).</p>';
   return `${note}<div class="grid">${charts.join('')}</div>`;

@@ -43,6 +43,8 @@ export interface RlRecord {
   rho?: Stats;
   entropy?: number;
   gradNorm?: number;
+  /** PPO's value loss (runs with a critic). */
+  valueLoss?: number;
   wallS?: number;
   rolloutS?: number;
   updateS?: number;
@@ -191,6 +193,7 @@ function parseRecord(rec: Json, line: number, where: () => string, into: Metrics
           rho: stats(rec, 'rho', where),
           entropy: num(rec, 'entropy', where),
           gradNorm: num(rec, 'gradNorm', where),
+          valueLoss: num(rec, 'valueLoss', where),
           wallS,
           rolloutS: num(time, 'rolloutS', inTime),
           updateS: num(time, 'updateS', inTime),

@@ -1,5 +1,6 @@
 import { playEpisodes, type Episode, type EpisodeSpec, type RolloutOptions } from '../rollout/episodes.js';
 import type { BfclEntry } from '../envs/bfcl/data.js';
+import { episodeLabelShares } from './episode-labels.js';
 import type { Split, TaskSource } from './task-source.js';
 
 export interface SplitEvaluation {
@@ -15,6 +16,8 @@ export interface SplitEvaluation {
   avgAtK: number | null;
   /** Failed episodes (environment errors), excluded from none of the rates: a failed episode is a failure here. */
   failed: number;
+  /** Shares of the source's episode labels (the trap family's early choice) among the greedy and the sampled episodes; null without labels. */
+  labels: { greedy: Record<string, number>; sampled: Record<string, number> | null } | null;
   /** The greedy episodes, for transcripts. */
   episodes: Episode[];
 }
@@ -40,9 +43,12 @@ export async function evaluateSplit(opts: EvaluateOptions): Promise<SplitEvaluat
   let passAtK: number | null = null;
   let avgAtK: number | null = null;
   let failed = greedy.filter((e) => e.trajectory.status === 'failed').length;
+  const greedyLabels = episodeLabelShares(source, greedy);
+  let sampledLabels: Record<string, number> | null = null;
   if (k > 0) {
     const sampled = await playEpisodes(specs(k), { ...opts.rollout, temperature: 1, seed: opts.seed + 1 });
     failed += sampled.filter((e) => e.trajectory.status === 'failed').length;
+    sampledLabels = episodeLabelShares(source, sampled);
     let pass = 0;
     let wins = 0;
     for (let i = 0; i < n; i++) {
@@ -54,5 +60,6 @@ export async function evaluateSplit(opts: EvaluateOptions): Promise<SplitEvaluat
     passAtK = pass / n;
     avgAtK = wins / (n * k);
   }
-  return { split, n, greedy: greedy.filter((e) => e.success).length / n, k, passAtK, avgAtK, failed, episodes: greedy };
+  const labels = greedyLabels ? { greedy: greedyLabels, sampled: sampledLabels } : null;
+  return { split, n, greedy: greedy.filter((e) => e.success).length / n, k, passAtK, avgAtK, failed, labels, episodes: greedy };
 }

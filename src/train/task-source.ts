@@ -24,4 +24,9 @@ export interface TaskSource {
   task(split: Split, index: number): TrainTask;
   /** The task solved by its ground truth, played through `env` (the trainer's), as the messages of an episode. */
   demonstration(task: TrainTask, env: Env<BfclEntry>): Promise<ChatMessage[]>;
+  /**
+   * What an episode did, as a label whose shares evaluations and RL iterations record (`episodeLabels`): the trap
+   * family's early choice (good, trap, none). Absent where the tasks have no such label. Reads messages only.
+   */
+  episodeLabel?(messages: readonly ChatMessage[]): string;
 }

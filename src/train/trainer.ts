@@ -20,9 +20,11 @@ import { writeRunReport } from '../report/index.js';
 import { playEpisodes, type Episode, type EpisodeSpec, type RolloutOptions } from '../rollout/episodes.js';
 import { localRolloutPolicy } from '../rollout/local-policy.js';
 import type { RolloutPolicy } from '../rollout/policy.js';
-import { resolveTrainAlgorithm, type TrainConfig } from './config.js';
+import { criticConfigOf, resolveTrainAlgorithm, type TrainConfig } from './config.js';
+import { LearnedCritic } from './critic.js';
 import { checkRolloutPolicyConfig, localRlRollouts, serverRlRollouts, type RlRollouts } from './rollout-server.js';
 import { readDemonstrations } from './demonstrations-file.js';
+import { episodeLabelShares } from './episode-labels.js';
 import { evaluateSplit, type SplitEvaluation } from './evaluate.js';
 import { LearnerPort } from './learner-port.js';
 import { RunDir } from './run-dir.js';
@@ -32,6 +34,9 @@ import { compactVocabulary } from './vocabulary.js';
 
 /** The training config, saved beside every model the trainer writes (`seeupo eval` reads the task knobs from it). */
 export const TRAIN_CONFIG_FILE = 'train-config.json';
+
+/** The folder of an RL checkpoint that holds the critic's weights and optimizer state (algorithms with GAE). */
+export const CRITIC_DIR = 'critic';
 
 /** Validation tasks are test-distribution tasks from this index on: disjoint from the evaluation tasks (0, 1, ...). */
 export const VALIDATION_OFFSET = 1_000_000;
@@ -212,7 +217,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     saveRendererSpec(dir, rendererSpec);
     writeFileSync(join(dir, TRAIN_CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
   };
-  const checkpoint = () => run.saveCheckpoint({ ...state, wallS: wall(), cpuS: cpu() }, writeModel);
+  const checkpoint = (critic?: LearnedCritic) =>
+    run.saveCheckpoint({ ...state, wallS: wall(), cpuS: cpu() }, async (dir) => {
+      await writeModel(dir);
+      if (critic) await critic.learner.save(join(dir, CRITIC_DIR));
+    });
   const saveModel = async (name: string) => {
     const dir = join(run.checkpoints, name);
     await writeModel(dir);
@@ -223,7 +232,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const { checkS, ...check } = serverCheck;
     metric({ ...check, time: { wallS: wall(), checkS } });
   }
-  const ctx: PhaseContext = { config, source, renderer, learner, policy, rlRollouts, run, progress, rolloutBase, metric, wall, cpu, checkpoint, saveModel, shouldStop: opts.shouldStop ?? (() => false) };
+  const ctx: PhaseContext = { config, source, renderer, learner, policy, rlRollouts, run, progress, rolloutBase, metric, wall, cpu, checkpoint, saveModel, resumedFrom: resumeFrom?.dir ?? null, shouldStop: opts.shouldStop ?? (() => false) };
 
   try {
     if (state.phase === 'sft') {
@@ -256,14 +265,53 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
 /** The learner and the policy rollouts sample from: a local back end, or a Tinker-protocol service (both roles). */
 async function createModel(config: TrainConfig, renderer: Renderer): Promise<{ learner: Learner; policy: RolloutPolicy }> {
+  const learner = await createLearner(config, renderer);
+  return { learner, policy: learner instanceof TinkerLearner ? learner : localRolloutPolicy(learner) };
+}
+
+/** A model of the config's shape where the config says models live (the policy's, or the critic's beside it). */
+async function createLearner(config: TrainConfig, renderer: Renderer): Promise<Learner> {
   const model = modelConfigFor(config, renderer);
   if (config.learner.kind === 'tinker') {
     const { kind: _kind, ...remote } = config.learner;
-    const learner = await createTinkerLearner({ ...remote, config: model });
-    return { learner, policy: learner };
+    return createTinkerLearner({ ...remote, config: model });
   }
-  const learner = await createLocalLearner({ config: model, seed: config.seed, threads: config.threads, backend: config.backend });
-  return { learner, policy: localRolloutPolicy(learner) };
+  return createLocalLearner({ config: model, seed: config.seed, threads: config.threads, backend: config.backend });
+}
+
+/**
+ * PPO's critic (docs/training.md, "PPO's critic"): a second model of the policy's shape where the policy lives.
+ * A run that starts RL initialises it from the policy's RL-start weights (the best SFT checkpoint or `init`, as
+ * verl and OpenRLHF start their critic from the SFT model) with a fresh optimizer; a resumed run loads it, with its
+ * optimizer state, from the checkpoint it resumes.
+ */
+async function startCritic(ctx: PhaseContext, state: TrainerState): Promise<LearnedCritic> {
+  const { config, learner } = ctx;
+  const c = criticConfigOf(config);
+  const critic = await createLearner(config, ctx.renderer);
+  try {
+    const saved = ctx.resumedFrom === null ? null : join(ctx.resumedFrom, CRITIC_DIR);
+    if (saved !== null && existsSync(saved)) await critic.load(saved);
+    else if (state.rlIteration === 0) {
+      const scratch = mkdtempSync(join(tmpdir(), 'seeupo-critic-'));
+      try {
+        await learner.save(join(scratch, 'policy'));
+        await loadWeightsOnly(critic, join(scratch, 'policy'), join(scratch, 'critic'));
+      } finally {
+        rmSync(scratch, { recursive: true, force: true });
+      }
+    } else throw new UserError(`resume: the checkpoint at RL iteration ${state.rlIteration} holds no critic for ${config.algorithm.name}`);
+  } catch (e) {
+    await critic.dispose();
+    throw e;
+  }
+  const { valueRange, warmupIterations: _warmup, ...optim } = c;
+  // The value is the probability of the renderer's end-of-message token right after the context: every renderer
+  // has one (compact, chatml, a real model's template), within the vocabulary and with trained embedding and
+  // LM-head rows, and right after an assistant header (where every context ends) no message ends, so no behaviour
+  // the critic inherits from the policy gives it a meaning. Its probability there starts near 0 (V ≈ lo), which
+  // docs/training.md measures.
+  return new LearnedCritic(critic, { optim, valueRange, valueToken: ctx.renderer.stopTokens[0]! });
 }
 
 /**
@@ -350,8 +398,11 @@ interface PhaseContext {
   metric: (record: Record<string, unknown>) => void;
   wall: () => number;
   cpu: () => number;
-  checkpoint: () => Promise<void>;
   saveModel: (name: string) => Promise<string>;
+  /** Writes a resumable checkpoint of the run (with the critic's state, when the algorithm has one). */
+  checkpoint: (critic?: LearnedCritic) => Promise<void>;
+  /** The checkpoint this process resumed from, or null. */
+  resumedFrom: string | null;
   shouldStop: () => boolean;
 }
 
@@ -442,12 +493,22 @@ async function runSft(ctx: PhaseContext, state: TrainerState): Promise<boolean> 
 
 /** RL iterations with periodic evaluation; returns true when interrupted. Ends in phase 'done'. */
 async function runRl(ctx: PhaseContext, state: TrainerState, algo: ReturnType<typeof resolveTrainAlgorithm>): Promise<boolean> {
+  const critic = algo.advantage.kind === 'gae' ? await startCritic(ctx, state) : undefined;
+  try {
+    return await rlIterations(ctx, state, algo, critic);
+  } finally {
+    await critic?.learner.dispose();
+  }
+}
+
+async function rlIterations(ctx: PhaseContext, state: TrainerState, algo: ReturnType<typeof resolveTrainAlgorithm>, critic: LearnedCritic | undefined): Promise<boolean> {
   const { config, learner, progress } = ctx;
   const { tasksPerIteration: B, groupSize: G } = config.rollout;
-  const port = new LearnerPort(learner, config.optimizer);
+  const warmup = critic ? criticConfigOf(config).warmupIterations : 0;
   progress.start('rl', config.rl.iterations, state.rlIteration);
   while (state.rlIteration < config.rl.iterations) {
     const it = ++state.rlIteration;
+    const port = new LearnerPort(learner, config.optimizer, undefined, critic, it <= warmup);
     const server = await ctx.rlRollouts.beforeIteration(it);
     const t0 = Date.now();
     const specs: EpisodeSpec<BfclEntry>[] = [];
@@ -470,7 +531,7 @@ async function runRl(ctx: PhaseContext, state: TrainerState, algo: ReturnType<ty
       ctx.metric({ kind: 'warning', iteration: it, message: w, time: { wallS: ctx.wall() } });
     }
     const time = { wallS: ctx.wall(), cpuS: ctx.cpu(), rolloutS: (t1 - t0) / 1000, updateS: (t2 - t1) / 1000, ...(server.syncS === null ? {} : { syncS: server.syncS }) };
-    const record = rlRecord(it, taskIds, episodes, stats, time);
+    const record = rlRecord(it, taskIds, episodes, stats, time, episodeLabelShares(ctx.source, episodes));
     // How far the sampling policy was from the learner before this iteration's first update: ~0 when synced.
     if (server.record) record.rolloutServer = { ...server.record, klBeforeUpdate: stats.steps[0]?.behaviourKl ?? null };
     ctx.metric(record);
@@ -479,9 +540,9 @@ async function runRl(ctx: PhaseContext, state: TrainerState, algo: ReturnType<ty
     if (it % config.eval.every === 0 && !last) {
       await periodicEvaluation(ctx, it);
     }
-    if (it % config.rl.checkpointEvery === 0 || last) await ctx.checkpoint();
+    if (it % config.rl.checkpointEvery === 0 || last) await ctx.checkpoint(critic);
     if (ctx.shouldStop() && !last) {
-      if (it % config.rl.checkpointEvery !== 0) await ctx.checkpoint();
+      if (it % config.rl.checkpointEvery !== 0) await ctx.checkpoint(critic);
       return true;
     }
   }
@@ -491,7 +552,7 @@ async function runRl(ctx: PhaseContext, state: TrainerState, algo: ReturnType<ty
     progress.log(`after RL (${state.rlIteration} iterations): test ${pct(test.greedy)}, held-out ${pct(heldout.greedy)}`);
   }
   state.phase = 'done';
-  await ctx.checkpoint();
+  await ctx.checkpoint(critic);
   return false;
 }
 
@@ -521,7 +582,7 @@ async function finalEvaluation(ctx: PhaseContext, phase: 'sft' | 'rl', step: num
 }
 
 function evalRecord(phase: 'sft' | 'rl', step: number, split: Split | 'validation', e: SplitEvaluation, time: { wallS: number; cpuS: number; evalS: number }) {
-  return { kind: 'eval', phase, step, split, n: e.n, greedy: e.greedy, k: e.k, passAtK: e.passAtK, avgAtK: e.avgAtK, failed: e.failed, time };
+  return { kind: 'eval', phase, step, split, n: e.n, greedy: e.greedy, k: e.k, passAtK: e.passAtK, avgAtK: e.avgAtK, failed: e.failed, ...(e.labels ? { episodeLabels: e.labels } : {}), time };
 }
 
 /** A few readable transcripts per evaluation: successes and failures from each split. */
@@ -533,7 +594,7 @@ function writeSamples(ctx: PhaseContext, name: string, evals: readonly SplitEval
   ctx.run.writeJson(join('samples', `${name}.json`), samples);
 }
 
-function rlRecord(it: number, taskIds: readonly string[], episodes: readonly Episode[], stats: IterationStats, time: Record<string, number>): Record<string, unknown> {
+function rlRecord(it: number, taskIds: readonly string[], episodes: readonly Episode[], stats: IterationStats, time: Record<string, number>, labels: Record<string, number> | null): Record<string, unknown> {
   const trained = episodes.filter((e) => e.trajectory.status !== 'failed');
   const failures = episodes.filter((e) => e.trajectory.status === 'failed');
   const mean = (xs: readonly number[]) => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
@@ -564,6 +625,9 @@ function rlRecord(it: number, taskIds: readonly string[], episodes: readonly Epi
     rho: rho && rho.length > 0 ? { mean: mean(rho), min: Math.min(...rho), max: Math.max(...rho) } : null,
     entropy: mean(steps.map((s) => s.entropy)),
     gradNorm: mean(steps.map((s) => s.gradNorm)),
+    // The critic's clipped value loss (algorithms with GAE), before each step; null without a critic.
+    valueLoss: mean(steps.flatMap((s) => (s.valueLoss === null ? [] : [s.valueLoss]))),
+    ...(labels ? { episodeLabels: labels } : {}),
     time,
   };
 }

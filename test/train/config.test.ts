@@ -4,7 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../../src/core/errors.js';
-import { applySet, loadTrainConfig, resolveTrainAlgorithm } from '../../src/train/config.js';
+import { parseConfig } from '../../src/core/config.js';
+import { applySet, criticConfigOf, loadTrainConfig, resolveTrainAlgorithm, trainConfigSchema } from '../../src/train/config.js';
 import { trainConfigFromFlags } from '../../src/cli/train.js';
 
 test('train config: the built-in default is SeeUPO after SFT, with every section filled', () => {
@@ -31,10 +32,23 @@ test('train config: unknown keys, wrong types, unknown algorithms and bad overri
   assert.throws(() => loadTrainConfig(undefined, ['rollout.groupsize=4']), (e: Error) => e instanceof UserError && /rollout\.groupsize/.test(e.message));
   assert.throws(() => loadTrainConfig(undefined, ['sft.lr=fast']), (e: Error) => e instanceof UserError && /sft\.lr/.test(e.message));
   assert.throws(() => loadTrainConfig(undefined, ['algorithm.name=ppo2']), UserError);
-  assert.throws(() => loadTrainConfig(undefined, ['algorithm.name=ppo']), (e: Error) => e instanceof UserError && /critic/.test(e.message));
   assert.throws(() => loadTrainConfig(undefined, ['algorithm.overrides.loss.clipLo=0.1']), (e: Error) => e instanceof UserError && /clipLo/.test(e.message));
   assert.throws(() => applySet({}, 'novalue'), UserError);
   assert.throws(() => loadTrainConfig('/nonexistent/config.yaml'), UserError);
+});
+
+test('train config: ppo runs with the critic defaults or a critic block; a critic with a critic-free algorithm or a bad range is an error', () => {
+  const ppo = loadTrainConfig(undefined, ['algorithm.name=ppo']);
+  assert.equal(resolveTrainAlgorithm(ppo).advantage.kind, 'gae');
+  assert.deepEqual(ppo.critic, criticConfigOf(ppo), 'the resolved config shows the critic it runs with');
+  assert.deepEqual(criticConfigOf(parseConfig(trainConfigSchema, { algorithm: { name: 'ppo' } })), { lr: 1e-3, beta1: 0.9, beta2: 0.95, weightDecay: 0, maxGradNorm: 1, warmupIterations: 0, valueRange: [0, 1] });
+  const set = loadTrainConfig(undefined, ['algorithm.name=ppo', 'critic.lr=3e-4', 'critic.valueRange=[-1, 1]']);
+  assert.deepEqual(criticConfigOf(set), { lr: 3e-4, beta1: 0.9, beta2: 0.95, weightDecay: 0, maxGradNorm: 1, warmupIterations: 0, valueRange: [-1, 1] });
+  // No dead config: a critic block where no critic is learned is refused, naming it.
+  assert.throws(() => loadTrainConfig(undefined, ['critic.lr=3e-4']), (e: Error) => e instanceof UserError && /^critic: seeupo learns no critic/.test(e.message));
+  assert.throws(() => loadTrainConfig(undefined, ['algorithm.name=grpo', 'critic={}']), (e: Error) => e instanceof UserError && /critic: grpo/.test(e.message));
+  assert.throws(() => loadTrainConfig(undefined, ['algorithm.name=ppo', 'critic.valueRange=[1, 0]']), (e: Error) => e instanceof UserError && /critic\.valueRange/.test(e.message));
+  assert.throws(() => loadTrainConfig(undefined, ['algorithm.name=ppo', 'critic.lrr=1']), (e: Error) => e instanceof UserError && /critic\.lrr/.test(e.message));
 });
 
 test('train config: --resume takes the run its own config and refuses config flags beside it', () => {

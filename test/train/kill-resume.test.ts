@@ -30,10 +30,17 @@ function runAndKill(args: string[], ms: number): Promise<boolean> {
   });
 }
 
-test('train CLI: killed with SIGKILL at random moments and resumed, a run ends identical to an uninterrupted one', async () => {
+/** The checkpoint `latest.json` names: the run's last resumable state. */
+function latestCheckpoint(run: string): string {
+  const { dir } = JSON.parse(readFileSync(join(run, 'checkpoints', 'latest.json'), 'utf8')) as { dir: string };
+  return join(run, 'checkpoints', dir);
+}
+
+/** Runs `yaml` whole, then killed at random moments and resumed; returns both run directories. */
+async function wholeAndKilled(yaml: string, seed: number): Promise<{ whole: string; killed: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'seeupo-kill-'));
   const config = join(dir, 'tiny.yaml');
-  writeFileSync(config, TINY);
+  writeFileSync(config, yaml);
   const whole = join(dir, 'whole');
   const t0 = Date.now();
   const r = spawnSync(process.execPath, [BIN, 'train', '--config', config, '--out', whole], { encoding: 'utf8' });
@@ -41,7 +48,7 @@ test('train CLI: killed with SIGKILL at random moments and resumed, a run ends i
   const duration = Date.now() - t0;
 
   const killed = join(dir, 'killed');
-  const rng = new Rng(42);
+  const rng = new Rng(seed);
   let finished = await runAndKill(['--config', config, '--out', killed], 300 + rng.int(Math.max(1, duration - 300)));
   for (let attempt = 0; !finished && attempt < 6; attempt++) {
     // A kill before the run directory existed leaves nothing to resume: start it again.
@@ -53,4 +60,19 @@ test('train CLI: killed with SIGKILL at random moments and resumed, a run ends i
   const weights = (d: string) => readFileSync(join(d, 'checkpoints', 'final', 'model.safetensors'));
   assert.ok(weights(killed).equals(weights(whole)), 'final weights identical');
   assert.ok(existsSync(join(killed, 'report.html')));
+  return { whole, killed };
+}
+
+test('train CLI: killed with SIGKILL at random moments and resumed, a run ends identical to an uninterrupted one', async () => {
+  await wholeAndKilled(TINY, 42);
+});
+
+test('train CLI: PPO killed and resumed ends identical too, its critic (weights and optimizer state) included', async () => {
+  const { whole, killed } = await wholeAndKilled(`${TINY}algorithm: { name: ppo }\n`, 43);
+  for (const file of ['model.safetensors', 'optimizer.safetensors']) {
+    const critic = (run: string) => readFileSync(join(latestCheckpoint(run), 'critic', file));
+    assert.ok(critic(killed).equals(critic(whole)), `critic ${file} identical`);
+  }
+  const rl = metricsWithoutTime(whole).filter((m) => (m as { kind: string }).kind === 'rl') as Array<{ valueLoss: number }>;
+  assert.ok(rl.length > 0 && rl.every((m) => Number.isFinite(m.valueLoss) && m.valueLoss > 0), 'every RL line reports the value loss');
 });

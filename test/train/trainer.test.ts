@@ -95,6 +95,63 @@ test('train: shouldStop saves a checkpoint and returns; --resume finishes the ru
   assert.ok(finalWeights(stopped).equals(finalWeights(whole)));
 });
 
+/** The run's last resumable checkpoint (the one `latest.json` names). */
+function latestCheckpoint(run: string): string {
+  const { dir } = JSON.parse(readFileSync(join(run, 'checkpoints', 'latest.json'), 'utf8')) as { dir: string };
+  return join(run, 'checkpoints', dir);
+}
+
+test('train: ppo learns its critic beside the policy: GAE runs, every rl line has a value loss, the critic starts from the SFT weights', async () => {
+  // A critic lr so small that AdamW's steps (about lr each) leave every float32 weight where it was: the critic
+  // saved at the end is then exactly the one the run started RL with.
+  const config = tinyConfig({ algorithm: { name: 'ppo' }, critic: { lr: 1e-15 }, rl: { iterations: 2 }, eval: { every: 2, tasks: 2, finalTasks: 2, k: 0 } });
+  const out = join(tmp(), 'ppo');
+  const r = await train({ config, out, source: fixtureTaskSource() });
+  assert.equal(r.summary!.algorithm, 'ppo');
+  const rl = metricsWithoutTime(out).filter((m) => (m as { kind: string }).kind === 'rl') as Array<Record<string, number>>;
+  assert.equal(rl.length, 2);
+  for (const m of rl) assert.ok(Number.isFinite(m.valueLoss!) && m.valueLoss! > 0, `valueLoss ${m.valueLoss}`);
+  const critic = join(latestCheckpoint(out), 'critic');
+  assert.ok(readFileSync(join(critic, 'model.safetensors')).equals(readFileSync(join(out, 'checkpoints', 'sft-best', 'model.safetensors'))), 'critic = SFT-best weights');
+  assert.ok(!finalWeights(out).equals(readFileSync(join(out, 'checkpoints', 'sft-best', 'model.safetensors'))), 'the policy did move');
+  const grpo = join(tmp(), 'grpo');
+  await train({ config: tinyConfig({ algorithm: { name: 'grpo' }, sft: { steps: 0 }, rl: { iterations: 1 }, eval: { every: 2, tasks: 2, finalTasks: 2, k: 0 } }), out: grpo, source: fixtureTaskSource() });
+  const line = metricsWithoutTime(grpo).find((m) => (m as { kind: string }).kind === 'rl') as Record<string, unknown>;
+  assert.equal(line.valueLoss, null, 'no critic, no value loss');
+  assert.ok(!existsSync(join(latestCheckpoint(grpo), 'critic')));
+  assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /Critic(&#39;|&#x27;|')s value loss/, 'the report draws the value loss');
+  assert.doesNotMatch(readFileSync(join(grpo, 'report.html'), 'utf8'), /value loss/);
+});
+
+test('train: ppo with a critic warm-up trains the critic alone in its first iterations: the policy keeps the SFT weights', async () => {
+  const config = tinyConfig({ algorithm: { name: 'ppo' }, critic: { warmupIterations: 2 }, rl: { iterations: 2 }, eval: { every: 2, tasks: 2, finalTasks: 2, k: 0 } });
+  const out = join(tmp(), 'warmup');
+  await train({ config, out, source: fixtureTaskSource() });
+  const sftBest = readFileSync(join(out, 'checkpoints', 'sft-best', 'model.safetensors'));
+  assert.ok(finalWeights(out).equals(sftBest), 'the policy did not move');
+  assert.ok(!readFileSync(join(latestCheckpoint(out), 'critic', 'model.safetensors')).equals(sftBest), 'the critic did');
+  const rl = metricsWithoutTime(out).filter((m) => (m as { kind: string }).kind === 'rl') as Array<Record<string, unknown>>;
+  assert.deepEqual(rl.map((m) => m.gradNorm), [null, null], 'no policy gradient');
+  assert.ok(rl.every((m) => typeof m.valueLoss === 'number' && typeof m.loss === 'number'), 'losses still reported');
+});
+
+test('train: ppo stopped mid-RL resumes its critic from the checkpoint and ends identical to an uninterrupted run', async () => {
+  const config = tinyConfig({ algorithm: { name: 'ppo' }, sft: { steps: 0 }, rl: { iterations: 3 }, eval: { every: 2, tasks: 2, finalTasks: 2, k: 0 } });
+  const whole = join(tmp(), 'whole');
+  await train({ config, out: whole, source: fixtureTaskSource() });
+  const stopped = join(tmp(), 'stopped');
+  let checks = 0;
+  const first = await train({ config, out: stopped, source: fixtureTaskSource(), shouldStop: () => ++checks >= 1 });
+  assert.equal(first.interrupted, true);
+  assert.ok(existsSync(join(latestCheckpoint(stopped), 'critic', 'optimizer.safetensors')), 'the checkpoint holds the critic and its optimizer state');
+  await train({ config, out: stopped, resume: true, source: fixtureTaskSource() });
+  assert.deepEqual(metricsWithoutTime(stopped), metricsWithoutTime(whole));
+  assert.ok(finalWeights(stopped).equals(finalWeights(whole)));
+  for (const f of ['model.safetensors', 'optimizer.safetensors']) {
+    assert.ok(readFileSync(join(latestCheckpoint(stopped), 'critic', f)).equals(readFileSync(join(latestCheckpoint(whole), 'critic', f))), `critic ${f}`);
+  }
+});
+
 test('train: episodes whose environment throws or hangs are excluded and counted; the run completes', async () => {
   let n = 0;
   const wrapEnv = (env: Env<BfclEntry>): Env<BfclEntry> => {

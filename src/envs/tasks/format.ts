@@ -13,6 +13,8 @@ import { PyDict, pyStr, type PyValue } from '../bfcl/python/value.js';
  *       1. ls()
  *     turn 2 choice: move the pdf file to docs
  *       1. mv(source='report.pdf',destination='docs')
+ *
+ * A trap task also shows, under each turn where it differs, the trap path, and which path its SFT demonstration takes.
  */
 export function formatTask(task: TaskSpec): string {
   const e = task.entry;
@@ -29,7 +31,12 @@ export function formatTask(task: TaskSpec): string {
   task.steps.forEach((steps, t) => {
     lines.push(`  turn ${t + 1} ${task.turnKinds[t]}: ${e.question[t]!.map((m) => m.content).join(' / ')}`);
     steps.forEach((calls, s) => lines.push(`    ${s + 1}. ${calls.map(callString).join('  ')}`));
+    const trapSteps = task.trap?.trapSteps[t];
+    if (trapSteps && JSON.stringify(trapSteps) !== JSON.stringify(steps)) {
+      lines.push(`    trap path: ${trapSteps.map((calls) => calls.map(callString).join('  ')).join(', then ')}`);
+    }
   });
+  if (task.trap) lines.push(`  SFT demonstration: ${task.trap.demonstrated} path`);
   return lines.join('\n');
 }
 

@@ -3,7 +3,8 @@ import { Rng } from '../../core/rng.js';
 import type { BfclEntry } from '../bfcl/data.js';
 import { dependentRequest, feasibleDependentKinds, LITERAL_REQUESTS, lookupRequest, type DependentKind, type Pending, type Request } from './actions.js';
 import { callString } from './calls.js';
-import { DISTRACTOR_CLASSES, type TaskKnobs } from './knobs.js';
+import { DISTRACTOR_CLASSES, involvedClasses, type TaskKnobs } from './knobs.js';
+import { generateTrapTask } from './trap.js';
 import { TaskWorld } from './world.js';
 import { fileNamePool } from './words.js';
 
@@ -20,7 +21,22 @@ export function isTaskSplit(s: string): s is TaskSplit {
  * result (`copy`: the path `find` returned, the id `get_user_id` returned), or a file chosen by its extension from an
  * earlier `ls` listing (`choice`). The earlier result is in the same turn or in the turn before.
  */
-export type TurnKind = 'literal' | 'copy' | 'choice';
+export type TurnKind = 'literal' | 'copy' | 'choice' | TrapTurnKind;
+export const TURN_KINDS: readonly TurnKind[] = ['literal', 'copy', 'choice', 'trap', 'payoff'];
+
+/**
+ * The trap family's turns (trap.ts): `trap`, the early request with an obvious and a complete answer ("list files":
+ * `ls()` or `ls(a=True)`), and `payoff`, the last turn, which needs what only the complete answer showed.
+ */
+export type TrapTurnKind = 'trap' | 'payoff';
+
+/** A trap task's other path, and which path its SFT demonstration shows. */
+export interface TrapPaths {
+  /** The obvious early action, then a late look in the payoff turn: the checker scores it 0. */
+  readonly trapSteps: ReadonlyArray<ReadonlyArray<readonly ToolCall[]>>;
+  /** The path `sftDemonstration` plays: `good` (the ground truth) with probability `trapDemoShare`, else `trap`. */
+  readonly demonstrated: 'good' | 'trap';
+}
 
 /** A generated task: a BFCL entry (what `BfclEnv` plays and the checker scores) and its structured ground truth. */
 export interface TaskSpec {
@@ -34,15 +50,14 @@ export interface TaskSpec {
    * comes in a later step than the call that produced it. `entry.groundTruth` is the same calls, flattened per turn.
    */
   readonly steps: ReadonlyArray<ReadonlyArray<readonly ToolCall[]>>;
+  /** Trap family only: the path that takes the obvious early action. */
+  readonly trap?: TrapPaths;
 }
 
 /** Every class a generated task can involve (a vocabulary of tool names and argument keys is read from their docs). */
 export const TASK_API_CLASSES: readonly string[] = ['GorillaFileSystem', 'MessageAPI', ...DISTRACTOR_CLASSES];
 
-/** The classes every task of these knobs involves, in order: the file system, MessageAPI, the distractors. */
-export function involvedClasses(knobs: TaskKnobs): string[] {
-  return ['GorillaFileSystem', ...(knobs.messaging ? ['MessageAPI'] : []), ...DISTRACTOR_CLASSES.slice(0, knobs.distractorClasses)];
-}
+export { involvedClasses };
 
 /**
  * The task at `index` of a split's stream for a seed: the same (split, index, knobs, seed) always gives the same
@@ -50,6 +65,7 @@ export function involvedClasses(knobs: TaskKnobs): string[] {
  */
 export function taskAt(split: TaskSplit, index: number, knobs: TaskKnobs, seed: number): TaskSpec {
   if (!Number.isInteger(index) || index < 0) throw new RangeError(`task index must be a non-negative integer, got ${index}`);
+  if (knobs.family === 'trap') return generateTrapTask(new Rng(seed).fork(`trap/${split}/${index}`), split, knobs, `trap_${split}_${seed}_${index}`);
   return generateTask(new Rng(seed).fork(`tasks/${split}/${index}`), split, knobs, `tasks_${split}_${seed}_${index}`);
 }
 

@@ -4,7 +4,7 @@ import type { BfclEntry, BfclMessage } from '../bfcl/data.js';
 import { jsonLoads } from '../bfcl/python/json.js';
 import { PyDict, jsonDumps, jsonString } from '../bfcl/python/value.js';
 import { callString } from './calls.js';
-import { isTaskSplit, type TaskSpec, type TurnKind } from './generate.js';
+import { isTaskSplit, TURN_KINDS, type TaskSpec, type TrapPaths, type TurnKind } from './generate.js';
 
 /**
  * A task as one JSON line, in BFCL's own field names so the line is an entry of the question file and of the answer
@@ -13,7 +13,8 @@ import { isTaskSplit, type TaskSpec, type TurnKind } from './generate.js';
  *   {"id", "question", "initial_config", "involved_classes",   BFCL's question entry
  *    "ground_truth",                                            BFCL's possible answer: [turn][call]
  *    "model",                                                   replay's input: the ground truth as [turn][step][call]
- *    "split", "turn_kinds", "steps"}                            the generator's: structured steps as {name, arguments}
+ *    "split", "turn_kinds", "steps",                            the generator's: structured steps as {name, arguments}
+ *    "trap_steps", "demonstrated"}                              trap family only: the obvious path, the path SFT shows
  *
  * `initial_config` keeps Python's ints and floats apart (written with BFCL's json.dumps, read back with its loader).
  */
@@ -29,6 +30,12 @@ export function taskToJsonLine(task: TaskSpec): string {
     ['split', JSON.stringify(task.split)],
     ['turn_kinds', JSON.stringify(task.turnKinds)],
     ['steps', JSON.stringify(task.steps)],
+    ...(task.trap
+      ? ([
+          ['trap_steps', JSON.stringify(task.trap.trapSteps)],
+          ['demonstrated', JSON.stringify(task.trap.demonstrated)],
+        ] as Array<[string, string]>)
+      : []),
   ];
   return `{${fields.map(([k, v]) => `"${k}": ${v}`).join(', ')}}`;
 }
@@ -81,19 +88,25 @@ export function entryFromJsonLine(line: string, where: string): BfclEntry | null
 export function taskFromJsonLine(line: string, where: string): TaskSpec {
   const entry = entryFromJsonLine(line, where);
   if (!entry) throw new UserError(`${where}: not a task line (no "initial_config")`);
-  const raw = JSON.parse(line) as { split?: unknown; turn_kinds?: unknown; steps?: unknown };
+  const raw = JSON.parse(line) as { split?: unknown; turn_kinds?: unknown; steps?: unknown; trap_steps?: unknown; demonstrated?: unknown };
   const kinds = raw.turn_kinds;
   const steps = raw.steps;
   if (typeof raw.split !== 'string' || !isTaskSplit(raw.split)) throw new UserError(`${where}: "split" must be train, test or heldout`);
-  const kindsOk = Array.isArray(kinds) && kinds.length === entry.question.length && kinds.every((k) => k === 'literal' || k === 'copy' || k === 'choice');
-  if (!kindsOk) throw new UserError(`${where}: "turn_kinds" must give literal, copy or choice for each turn`);
+  const kindsOk = Array.isArray(kinds) && kinds.length === entry.question.length && kinds.every((k) => (TURN_KINDS as unknown[]).includes(k));
+  if (!kindsOk) throw new UserError(`${where}: "turn_kinds" must give one of ${TURN_KINDS.join(', ')} for each turn`);
   const isCall = (c: unknown): c is ToolCall =>
     typeof c === 'object' && c !== null && typeof (c as ToolCall).name === 'string' && typeof (c as ToolCall).arguments === 'object';
-  const stepsOk =
-    Array.isArray(steps) &&
-    steps.length === entry.question.length &&
-    steps.every((turn) => Array.isArray(turn) && turn.every((s) => Array.isArray(s) && s.every(isCall)));
-  if (!stepsOk) throw new UserError(`${where}: "steps" must be a list (turns) of lists (steps) of {"name", "arguments"} calls`);
+  const stepsOk = (x: unknown): x is ToolCall[][][] =>
+    Array.isArray(x) &&
+    x.length === entry.question.length &&
+    x.every((turn) => Array.isArray(turn) && turn.every((s) => Array.isArray(s) && s.every(isCall)));
+  if (!stepsOk(steps)) throw new UserError(`${where}: "steps" must be a list (turns) of lists (steps) of {"name", "arguments"} calls`);
+  let trap: TrapPaths | undefined;
+  if (raw.trap_steps !== undefined || raw.demonstrated !== undefined) {
+    if (!stepsOk(raw.trap_steps)) throw new UserError(`${where}: "trap_steps" must be a list (turns) of lists (steps) of {"name", "arguments"} calls`);
+    if (raw.demonstrated !== 'good' && raw.demonstrated !== 'trap') throw new UserError(`${where}: "demonstrated" must be good or trap`);
+    trap = { trapSteps: raw.trap_steps, demonstrated: raw.demonstrated };
+  }
   const typedSteps = steps as ToolCall[][][];
   typedSteps.forEach((turn, t) => {
     const calls = turn.flat().map(callString);
@@ -101,5 +114,5 @@ export function taskFromJsonLine(line: string, where: string): TaskSpec {
       throw new UserError(`${where}: "steps" of turn ${t} are not the calls of "ground_truth"`);
     }
   });
-  return { id: entry.id, split: raw.split, entry, turnKinds: kinds as TurnKind[], steps: typedSteps };
+  return { id: entry.id, split: raw.split, entry, turnKinds: kinds as TurnKind[], steps: typedSteps, ...(trap ? { trap } : {}) };
 }

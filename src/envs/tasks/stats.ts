@@ -1,6 +1,6 @@
 import { BfclEnv } from '../bfcl/env.js';
 import { demonstration } from './demonstration.js';
-import { taskAt, type TaskSplit, type TaskSpec, type TurnKind } from './generate.js';
+import { TURN_KINDS, taskAt, type TaskSplit, type TaskSpec, type TurnKind } from './generate.js';
 import type { TaskKnobs } from './knobs.js';
 import { taskTextWords } from './words.js';
 
@@ -22,8 +22,20 @@ export interface TaskStats {
   readonly distinct: number;
   /** For test and heldout: tasks whose user text and ground truth equal those of one of the first n train tasks. */
   readonly sameAsTrain: number | null;
-  /** Demonstrations played through BfclEnv that the checker scores 1. */
+  /** Ground-truth demonstrations played through BfclEnv that the checker scores 1. */
   readonly demonstrationsValid: number;
+  /** Trap family only (null otherwise). */
+  readonly trap: TrapStats | null;
+}
+
+/** The trap family's two paths, each played through BfclEnv and scored by the checker. */
+export interface TrapStats {
+  /** Trap paths (obvious `ls()`, late `ls(a=True)` in the payoff turn) that the checker scores 0. */
+  readonly trapPathsFailing: number;
+  /** Of those, the ones whose verdict is decided at turn 1: every later turn of the trap path checks valid on its own. */
+  readonly trapPathsFailingOnlyAtTurn1: number;
+  /** SFT demonstrations that show the good path (the rest show the trap path): about `trapDemoShare` of the tasks. */
+  readonly demonstratedGood: number;
 }
 
 const textAndTruth = (t: TaskSpec): string => JSON.stringify([t.entry.question, t.entry.groundTruth]);
@@ -35,7 +47,8 @@ function readsPrevious(t: TaskSpec, turn: number): boolean {
 }
 
 export async function taskStats(split: TaskSplit, n: number, knobs: TaskKnobs, seed: number): Promise<TaskStats> {
-  const kinds: Record<TurnKind, number> = { literal: 0, copy: 0, choice: 0 };
+  const kinds = Object.fromEntries(TURN_KINDS.map((k) => [k, 0])) as Record<TurnKind, number>;
+  const trap = { trapPathsFailing: 0, trapPathsFailingOnlyAtTurn1: 0, demonstratedGood: 0 };
   const distinct = new Set<string>();
   let turns = 0;
   let dependent = 0;
@@ -51,7 +64,7 @@ export async function taskStats(split: TaskSplit, n: number, knobs: TaskKnobs, s
     t.turnKinds.forEach((k, turn) => {
       turns++;
       kinds[k]++;
-      if (k !== 'literal') {
+      if (k === 'copy' || k === 'choice') {
         dependent++;
         if (readsPrevious(t, turn)) previous++;
       }
@@ -65,6 +78,14 @@ export async function taskStats(split: TaskSplit, n: number, knobs: TaskKnobs, s
     const env = new BfclEnv();
     await demonstration(t, env);
     if (env.evaluate().success) valid++;
+    if (t.trap) {
+      const trapEnv = new BfclEnv();
+      await demonstration(t, trapEnv, t.trap.trapSteps);
+      const { verdict } = trapEnv.evaluate();
+      if (!verdict.valid) trap.trapPathsFailing++;
+      if (verdict.turn === 0 && verdict.turns.slice(1).every((v) => v.valid)) trap.trapPathsFailingOnlyAtTurn1++;
+      if (t.trap.demonstrated === 'good') trap.demonstratedGood++;
+    }
   }
   const share = (x: number, of: number): number => (of === 0 ? 0 : x / of);
   return {
@@ -72,7 +93,7 @@ export async function taskStats(split: TaskSplit, n: number, knobs: TaskKnobs, s
     seed,
     tasks: n,
     turns,
-    turnKinds: { literal: share(kinds.literal, turns), copy: share(kinds.copy, turns), choice: share(kinds.choice, turns) },
+    turnKinds: Object.fromEntries(TURN_KINDS.map((k) => [k, share(kinds[k], turns)])) as Record<TurnKind, number>,
     readsPreviousTurn: share(previous, dependent),
     meanCalls: share(calls, n),
     meanSteps: share(steps, n),
@@ -80,5 +101,6 @@ export async function taskStats(split: TaskSplit, n: number, knobs: TaskKnobs, s
     distinct: distinct.size,
     sameAsTrain: train ? sameAsTrain : null,
     demonstrationsValid: valid,
+    trap: knobs.family === 'trap' ? trap : null,
   };
 }

@@ -24,7 +24,16 @@ const tasks = (split: 'train' | 'test' | 'heldout', n: number, seed: number, k =
   Array.from({ length: n }, (_, i) => taskAt(split, i, k, seed));
 
 test('knobs: strict schema with the small-model defaults', () => {
-  assert.deepEqual(DEFAULT_TASK_KNOBS, { userTurns: 2, actionsPerTurn: 1, distractorClasses: 0, resultDependentShare: 0.5, crossTurnShare: 0.5, messaging: true });
+  assert.deepEqual(DEFAULT_TASK_KNOBS, {
+    family: 'default',
+    userTurns: 2,
+    actionsPerTurn: 1,
+    distractorClasses: 0,
+    resultDependentShare: 0.5,
+    crossTurnShare: 0.5,
+    messaging: true,
+    trapDemoShare: 0.25,
+  });
   assert.throws(() => parseConfig(TaskKnobsSchema, { userTurn: 2 }, 'knobs'), (e: Error) => e instanceof UserError && /unknown key 'userTurn'/.test(e.message));
   assert.throws(() => parseConfig(TaskKnobsSchema, { resultDependentShare: 1.5 }, 'knobs'), /resultDependentShare/);
   assert.throws(() => parseConfig(TaskKnobsSchema, { distractorClasses: 3 }, 'knobs'), /distractorClasses/);
@@ -114,7 +123,7 @@ function readsPreviousTurn(t: TaskSpec, turn: number): boolean {
 
 test('turn kinds appear at the configured share; half of the dependent turns after a literal one read that turn', () => {
   const count = (ts: TaskSpec[]) => {
-    const c = { literal: 0, copy: 0, choice: 0, afterLiteral: 0, crossTurn: 0 };
+    const c = { literal: 0, copy: 0, choice: 0, trap: 0, payoff: 0, afterLiteral: 0, crossTurn: 0 };
     for (const t of ts) {
       t.turnKinds.forEach((k, i) => {
         c[k]++;

@@ -53,7 +53,9 @@ test('seeupo learner serve: listens on loopback, trains and scores for a TinkerL
 
 test('seeupo learner serve: a bad flag is a message naming it (no stack trace) and exit 2', () => {
   for (const [flag, value, message] of [
-    ['--port', 'http', /^seeupo: --port must be an integer >= 0, got 'http'\n$/],
+    ['--port', 'http', /^seeupo: --port must be an integer in \[0, 65535\], got 'http'\n$/],
+    ['--port', '70000', /^seeupo: --port must be an integer in \[0, 65535\], got '70000'\n$/],
+    ['--threads', '0', /^seeupo: --threads must be an integer >= 1, got '0'\n$/],
     ['--model', '{"vocabSize": 0}', /^seeupo: invalid --model:\n {2}vocabSize: Too small/],
     ['--normalisation', 'avg', /Allowed choices are sum, mean/],
   ] as const) {
