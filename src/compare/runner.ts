@@ -62,7 +62,14 @@ function seeupoBin(): string {
   return fileURLToPath(new URL('../../../bin/seeupo.js', import.meta.url));
 }
 
-const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+/** Equal as JSON values, whatever the order of object keys (a config read back from a file keeps the schema's). */
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+
+function canonical(x: unknown): unknown {
+  if (Array.isArray(x)) return x.map(canonical);
+  if (typeof x !== 'object' || x === null) return x;
+  return Object.fromEntries(Object.keys(x).sort().map((k) => [k, canonical((x as Record<string, unknown>)[k])]));
+}
 
 /** The first key path where two JSON values differ, for an error that says what changed. */
 function firstDifference(a: unknown, b: unknown, path = ''): string {

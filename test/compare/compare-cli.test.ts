@@ -86,7 +86,8 @@ test('compare gives every algorithm identical tasks, SFT weights and budgets (an
 test('compare: a killed compare resumes, reusing finished runs and continuing unfinished ones', async () => {
   const { dir, config } = tinyConfig();
   const out = join(dir, 'cmp');
-  const args = ['--algos', 'seeupo,grpo', '--seeds', '1', '--config', config, '--out', out, '--parallel', '1'];
+  // ppo: its config is completed with the critic's settings by the trainer; a rerun must still see the same config.
+  const args = ['--algos', 'seeupo,ppo', '--seeds', '1', '--config', config, '--out', out, '--parallel', '1'];
   // Kill the whole process group (compare and its runs) with SIGKILL once the SFT run has finished.
   const child = spawn(process.execPath, [BIN, 'compare', ...args], { stdio: 'ignore', detached: true });
   const sftSummary = join(out, 'runs', 'default', 'sft-seed0', 'summary.json');
@@ -114,14 +115,14 @@ test('compare: a killed compare resumes, reusing finished runs and continuing un
   assert.equal(termCode, 130, termErr);
   assert.match(termErr, /1 finished before, (1 to resume, 1 to start|0 to resume, 2 to start)/);
   assert.match(termErr, /compare: stopping/);
-  assert.doesNotMatch(termErr, /grpo-seed0/, 'no run starts after the stop');
+  assert.doesNotMatch(termErr, /ppo-seed0/, 'no run starts after the stop');
   if (startedRl) assert.match(termErr, /resume default\/seeupo-seed0/);
 
   const r = compare(args);
   assert.equal(r.code, 0, r.err);
   assert.match(r.err, /3 runs in .*: 1 finished before/);
   assert.equal(statSync(sftSummary).mtimeMs, sftTime, 'the finished SFT run was reused, not run again');
-  for (const a of ['seeupo', 'grpo']) assert.ok(existsSync(join(out, 'runs', 'default', `${a}-seed0`, 'summary.json')), a);
+  for (const a of ['seeupo', 'ppo']) assert.ok(existsSync(join(out, 'runs', 'default', `${a}-seed0`, 'summary.json')), a);
   const data = json(join(out, 'compare.json'));
   assert.equal(data.invocations.length, 3);
   assert.ok(data.runs.every((x: Json) => x.status === 'finished'));
