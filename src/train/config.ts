@@ -95,7 +95,7 @@ export const trainConfigSchema = z.strictObject({
       tasksPerIteration: positiveInt.default(16),
       /** Rollouts per task (G), the group of the group-relative baselines. */
       groupSize: positiveInt.default(8),
-      temperature: z.number().min(0).default(1),
+      temperature: z.number().min(0).default(1.5),
       topP: z.number().gt(0).max(1).default(1),
       /** Assistant turns per episode. */
       maxTurns: positiveInt.default(12),
@@ -188,7 +188,7 @@ export const trainConfigSchema = z.strictObject({
       /** Stop after this many validations without improvement. */
       patience: positiveInt.default(5),
       /** Validation tasks (from the test distribution, disjoint from the evaluation tasks). */
-      validationTasks: positiveInt.default(100),
+      validationTasks: positiveInt.default(300),
       /** Stop SFT after this many seconds of wall time (null: no time budget). Time-budgeted runs do not resume exactly. */
       maxSeconds: z.number().positive().nullable().default(null),
       /**
@@ -200,7 +200,7 @@ export const trainConfigSchema = z.strictObject({
     .prefault({}),
   rl: z
     .strictObject({
-      iterations: nonNegativeInt.default(30),
+      iterations: nonNegativeInt.default(60),
       /** Save a resumable checkpoint every N iterations. */
       checkpointEvery: positiveInt.default(1),
     })
