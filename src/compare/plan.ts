@@ -6,9 +6,9 @@
 import { join, resolve } from 'node:path';
 import { parseAlgorithmName } from '../algos/variants.js';
 import { UserError } from '../core/errors.js';
-import { TaskKnobsSchema } from '../envs/tasks/index.js';
+import { TASK_FAMILIES, type TaskFamily } from '../envs/tasks/knobs.js';
 import { deepMerge, parseTrainConfig, rawTrainConfig, type TrainConfig } from '../train/config.js';
-import { ALGORITHM_GROUPS, COMPARE_PRESET } from './preset.js';
+import { ALGORITHM_GROUPS, COMPARE_PRESET, FAMILY_PRESETS } from './preset.js';
 
 export interface CompareSpec {
   algos: readonly string[];
@@ -74,19 +74,12 @@ export function parseSeeds(text: string): number[] {
 /** Keys a compare sets per run: a config that sets them would be silently overwritten, so it is an error. */
 const PER_RUN_KEYS = ['seed', 'algorithm', 'init'] as const;
 
-/** Whether this build's task knobs have the `family` key (the trap family adds it). */
-function hasFamilyKnob(): boolean {
-  return 'family' in TaskKnobsSchema.shape;
-}
-
 function familyConfigRaw(spec: CompareSpec, family: string): unknown {
-  const raw = rawTrainConfig(spec.config, spec.sets, COMPARE_PRESET) as Record<string, unknown>;
+  if (!(TASK_FAMILIES as readonly string[]).includes(family)) throw new UserError(`unknown task family '${family}' (families: ${TASK_FAMILIES.join(', ')})`);
+  const preset = deepMerge(COMPARE_PRESET, FAMILY_PRESETS[family as TaskFamily] ?? {});
+  const raw = rawTrainConfig(spec.config, spec.sets, preset) as Record<string, unknown>;
   for (const key of PER_RUN_KEYS) {
     if (key in raw) throw new UserError(`compare sets '${key}' for each run: drop it from --config/--set (choose algorithms with --algos, seeds with --seeds)`);
-  }
-  if (!hasFamilyKnob()) {
-    if (family !== 'default') throw new UserError(`task family '${family}' is not in this build: its task knobs have no 'family' (only 'default' runs)`);
-    return raw;
   }
   return deepMerge(raw, { tasks: { family } });
 }

@@ -1,3 +1,5 @@
+import type { TaskFamily } from '../envs/tasks/knobs.js';
+
 /**
  * `seeupo compare`'s budgets: a partial training config that lies under the user's --config and --set, sized so
  * that the issue's comparison (7 algorithms × 5 seeds and 6 ablations × 3 seeds, on 2 task families) fits in about
@@ -10,6 +12,15 @@ export const COMPARE_PRESET = {
   rollout: { tasksPerIteration: 8, groupSize: 8 },
   eval: { every: 4, tasks: 100, finalTasks: 200, k: 0 },
 } as const;
+
+/**
+ * What a task family changes in the preset (under --config and --set, so a user's setting wins). The trap family's
+ * SFT demonstrations mostly take the trap, so greedy validation success is 0 at every validation and keeping the
+ * best would keep the first: its SFT runs a fixed 600 steps and validates once, at the end (docs/tasks.md).
+ */
+export const FAMILY_PRESETS: Partial<Record<TaskFamily, object>> = {
+  trap: { sft: { steps: 600, evalEvery: 600 } },
+};
 
 /** The named sets `--algos` takes besides single names: the issue's seven algorithms and SeeUPO's ablations. */
 export const ALGORITHM_GROUPS: Readonly<Record<string, readonly string[]>> = {

@@ -8,7 +8,6 @@ import { expandAlgos, parseSeeds, planCompare } from '../../src/compare/plan.js'
 import { ALGORITHM_GROUPS, COMPARE_PRESET } from '../../src/compare/preset.js';
 import { resolveTrainAlgorithm } from '../../src/train/config.js';
 import { trainConfigFromFlags } from '../../src/cli/train.js';
-import { TaskKnobsSchema } from '../../src/envs/tasks/index.js';
 
 test('expandAlgos: groups expand, names keep their order once, and an unknown name is a one-line error', () => {
   assert.deepEqual(expandAlgos(['seeupo,grpo', 'seeupo@4', 'grpo']), ['seeupo', 'grpo', 'seeupo@4']);
@@ -69,7 +68,7 @@ test('planCompare: one SFT run per seed, every RL run the family config but for 
   }
 });
 
-test('planCompare: settings a compare owns, a missing family knob, and configs the trainer refuses are errors before anything runs', () => {
+test('planCompare: settings a compare owns and configs the trainer refuses are errors before anything runs', () => {
   const out = join(mkdtempSync(join(tmpdir(), 'seeupo-plan-')), 'out');
   const base = { algos: ['seeupo'], seeds: [0], families: ['default'], sets: [] as string[], out };
   assert.throws(() => planCompare({ ...base, sets: ['seed=3'] }), (e: unknown) => e instanceof UserError && /compare sets 'seed'/.test(e.message));
@@ -79,15 +78,17 @@ test('planCompare: settings a compare owns, a missing family knob, and configs t
   assert.throws(() => planCompare({ ...base, families: ['default', 'default'] }), UserError);
 });
 
-test("planCompare: a family sets tasks.family on every run of it (an error while the task knobs have no 'family')", () => {
+test('planCompare: a family sets tasks.family on every run of it, its preset lies under --set, an unknown family is an error', () => {
   const out = join(mkdtempSync(join(tmpdir(), 'seeupo-plan-')), 'out');
   const spec = { algos: ['seeupo'], seeds: [0], families: ['default', 'trap'], sets: [] as string[], out };
-  if (!('family' in TaskKnobsSchema.shape)) {
-    assert.throws(() => planCompare(spec), (e: unknown) => e instanceof UserError && /task family 'trap' is not in this build/.test(e.message));
-    assert.equal(planCompare({ ...spec, families: ['default'] }).runs.length, 2);
-    return;
-  }
   const plan = planCompare(spec);
   for (const run of plan.runs) assert.equal((run.config.tasks as Record<string, unknown>).family, run.family);
   assert.deepEqual(plan.runs.map((r) => r.id), ['default/sft-seed0', 'default/seeupo-seed0', 'trap/sft-seed0', 'trap/seeupo-seed0']);
+  // The trap family's SFT validates once, at its end (its greedy validation success is 0 throughout).
+  const sft = (id: string, p = plan) => p.runs.find((r) => r.id === id)!.config.sft;
+  assert.deepEqual([sft('trap/sft-seed0').steps, sft('trap/sft-seed0').evalEvery], [600, 600]);
+  assert.deepEqual([sft('default/sft-seed0').steps, sft('default/sft-seed0').evalEvery], [1500, 100]);
+  const userSet = planCompare({ ...spec, sets: ['sft.steps=300'] });
+  assert.deepEqual([sft('trap/sft-seed0', userSet).steps, sft('trap/sft-seed0', userSet).evalEvery], [300, 600]);
+  assert.throws(() => planCompare({ ...spec, families: ['maze'] }), (e: unknown) => e instanceof UserError && /unknown task family 'maze' \(families: default, trap\)/.test(e.message));
 });
