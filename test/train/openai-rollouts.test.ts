@@ -28,7 +28,9 @@ function tinyConfig(over: Record<string, unknown> = {}): TrainConfig {
     model: { dModel: 32, nLayers: 1, nHeads: 2, contextLength: 96 },
     sft: { steps: 60, demonstrations: 12, batchSize: 4, lr: 1e-2, evalEvery: 30, patience: 5, validationTasks: 4 },
     rl: { iterations: 3 },
-    rollout: { tasksPerIteration: 3, groupSize: 2, maxTurns: 4, maxResponseTokens: 12, ...(rollout as object | undefined) },
+    // Temperature 1 (the default samples hotter): the server then samples the learner's own distribution, so the KL
+    // before an iteration's update measures the weight sync alone.
+    rollout: { tasksPerIteration: 3, groupSize: 2, maxTurns: 4, maxResponseTokens: 12, temperature: 1, ...(rollout as object | undefined) },
     eval: { every: 10, tasks: 4, finalTasks: 4, k: 0 },
     ...rest,
   });
