@@ -13,7 +13,7 @@ import { loadTrainConfig } from '../src/train/config.js';
 import { generatedTaskSource } from '../src/train/generated-tasks.js';
 import { LearnerPort } from '../src/train/learner-port.js';
 import { sftStep } from '../src/train/sft.js';
-import { modelConfigFor, rendererSpecFor, rolloutOptionsFor } from '../src/train/trainer.js';
+import { modelConfigFor, rendererSpecFor, rolloutOptionsFor } from '../src/train/model-setup.js';
 import type { BfclEntry } from '../src/envs/bfcl/data.js';
 import { runPytorchBaseline } from './pytorch-baseline.js';
 import type { Bench, BenchResult } from './types.js';

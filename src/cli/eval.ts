@@ -13,7 +13,8 @@ import { trainConfigSchema } from '../train/config.js';
 import { evaluateSplit } from '../train/evaluate.js';
 import { generatedTaskSource } from '../train/generated-tasks.js';
 import { SPLITS, type Split } from '../train/task-source.js';
-import { rolloutOptionsFor, TRAIN_CONFIG_FILE } from '../train/trainer.js';
+import { rolloutOptionsFor } from '../train/model-setup.js';
+import { TRAIN_CONFIG_FILE } from '../train/trainer.js';
 import { integer } from './flags.js';
 
 interface EvalFlags {

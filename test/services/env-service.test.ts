@@ -22,7 +22,7 @@ import { loadServedModel, type ServedModel } from '../../src/serve/model.js';
 import { OpenAIServer } from '../../src/serve/server.js';
 import { trainConfigSchema } from '../../src/train/config.js';
 import { generatedTaskSource } from '../../src/train/generated-tasks.js';
-import { rendererSpecFor } from '../../src/train/trainer.js';
+import { rendererSpecFor } from '../../src/train/model-setup.js';
 
 // Rollouts through both services (HttpEnv → seeupo env serve, OpenAIPolicy → seeupo serve) against the same
 // rollouts in-process: the trainer's renderer, generated tasks and environment, a model taught a few demonstrations.

@@ -58,7 +58,7 @@ test('train config: --resume takes the run its own config and refuses config fla
 test('train config: renderer {kind: hf, dir} renders a real model\'s template and sizes the vocabulary from its tokenizer', async () => {
   const { QWEN3_DIR } = await import('../render/hf-oracle.js');
   const { createRenderer } = await import('../../src/render/index.js');
-  const { rendererSpecFor, modelConfigFor } = await import('../../src/train/trainer.js');
+  const { rendererSpecFor, modelConfigFor } = await import('../../src/train/model-setup.js');
   const { fixtureTaskSource } = await import('./fixture-tasks.js');
   const c = loadTrainConfig(undefined, [`renderer={kind: hf, dir: ${QWEN3_DIR}, templateKwargs: {enable_thinking: false}}`]);
   const spec = rendererSpecFor(c, fixtureTaskSource());

@@ -15,7 +15,8 @@ import { isFailedSample, type FailedSample, type RolloutPolicy } from '../../src
 import { loadServedModel, type ServedModel } from '../../src/serve/model.js';
 import { OpenAIServer } from '../../src/serve/server.js';
 import { loadTrainConfig, trainConfigSchema, type TrainConfig } from '../../src/train/config.js';
-import { modelConfigFor, rendererSpecFor, train, type TrainProgress } from '../../src/train/trainer.js';
+import { modelConfigFor, rendererSpecFor } from '../../src/train/model-setup.js';
+import { train, type TrainProgress } from '../../src/train/trainer.js';
 import { fixtureTaskSource } from './fixture-tasks.js';
 import { metricsWithoutTime } from './run-metrics.js';
 

@@ -8,7 +8,8 @@ import { createLocalLearner } from '../../src/policy/native/select.js';
 import { startTinkerServer } from '../../src/policy/remote/tinker-server.js';
 import { createRenderer } from '../../src/render/index.js';
 import { trainConfigSchema } from '../../src/train/config.js';
-import { modelConfigFor, rendererSpecFor, train } from '../../src/train/trainer.js';
+import { modelConfigFor, rendererSpecFor } from '../../src/train/model-setup.js';
+import { train } from '../../src/train/trainer.js';
 import { fixtureTaskSource } from './fixture-tasks.js';
 
 test('train with learner: tinker — SFT and SeeUPO through seeupo learner serve end to end, checkpoints on the server', async () => {
