@@ -2,7 +2,7 @@ import type { ToolCall } from '../../core/messages.js';
 import { Rng } from '../../core/rng.js';
 import type { BfclEntry } from '../bfcl/data.js';
 import { dependentRequest, feasibleDependentKinds, LITERAL_REQUESTS, lookupRequest, type DependentKind, type Pending, type Request } from './actions.js';
-import { callString } from './calls.js';
+import { taskEntry } from './calls.js';
 import { DISTRACTOR_CLASSES, involvedClasses, type TaskKnobs } from './knobs.js';
 import { generateTrapTask } from './trap.js';
 import { TaskWorld } from './world.js';
@@ -142,15 +142,7 @@ export function generateTask(rng: Rng, split: TaskSplit, knobs: TaskKnobs, id: s
     turnKinds.push(kind);
     steps.push(mergeSteps(requests));
   }
-  const entry: BfclEntry = {
-    id,
-    category: 'base',
-    question: question.map((content) => [{ role: 'user', content }]),
-    involvedClasses: involvedClasses(knobs),
-    initialConfig,
-    missedFunctions: new Map(),
-    groundTruth: steps.map((turn) => turn.flat().map(callString)),
-  };
+  const entry = taskEntry(id, question, knobs, initialConfig, steps);
   return { id, split, entry, turnKinds, steps };
 }
 

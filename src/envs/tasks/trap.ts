@@ -1,10 +1,9 @@
 import type { ChatMessage, ToolCall } from '../../core/messages.js';
 import type { Rng } from '../../core/rng.js';
-import type { BfclEntry } from '../bfcl/data.js';
 import { LITERAL_REQUESTS, type Request } from './actions.js';
-import { callString } from './calls.js';
+import { taskEntry } from './calls.js';
 import type { TaskSpec, TaskSplit, TrapPaths, TurnKind } from './generate.js';
-import { involvedClasses, type TaskKnobs } from './knobs.js';
+import type { TaskKnobs } from './knobs.js';
 import { pick, TaskWorld } from './world.js';
 import { CONTENT_WORDS, extensionOf, fileNamePool, FILE_EXTENSIONS } from './words.js';
 
@@ -61,15 +60,7 @@ export function generateTrapTask(rng: Rng, split: TaskSplit, knobs: TaskKnobs, i
   good.push([[payoff.call]]);
   trap.push([[call('ls', { a: true })], [payoff.call]]);
 
-  const entry: BfclEntry = {
-    id,
-    category: 'base',
-    question: question.map((content) => [{ role: 'user', content }]),
-    involvedClasses: involvedClasses(knobs),
-    initialConfig,
-    missedFunctions: new Map(),
-    groundTruth: good.map((turn) => turn.flat().map(callString)),
-  };
+  const entry = taskEntry(id, question, knobs, initialConfig, good);
   return { id, split, entry, turnKinds, steps: good, trap: { trapSteps: trap, demonstrated } };
 }
 
