@@ -17,15 +17,8 @@ export const COMPARE_FILE = 'compare.json';
 
 export type RunStatus = 'finished' | 'failed' | 'stopped' | 'skipped' | 'pending';
 
-export interface RunRecord {
-  id: string;
-  kind: 'sft' | 'rl';
-  family: string;
-  algorithm: string | null;
-  seed: number;
-  dir: string;
-  configFile: string;
-  settings: Record<string, unknown>;
+/** A planned run as compare.json records it: what it is (not its full config: that is in configFile), and how it went. */
+export interface RunRecord extends Omit<PlannedRun, 'config' | 'after'> {
   budget: Record<string, number>;
   /** The command that started the run (a resumed run ran `seeupo train --resume DIR` after it). */
   command: string;
