@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { join } from 'node:path';
 import { familyStarts, pairedDifferences, readCurves, summarise } from '../compare/analysis.js';
 import { expandAlgos, parseSeeds, planCompare } from '../compare/plan.js';
@@ -59,15 +59,20 @@ async function compareAction(flags: CompareFlags): Promise<void> {
   }
 }
 
+/** A repeatable option collecting its values, whose help names what an empty list means (not "[]"). */
+function listOption(flags: string, description: string, whenEmpty: string): Option {
+  return new Option(flags, description).argParser(collect).default([], whenEmpty);
+}
+
 export function registerCompare(program: Command): void {
   program
     .command('compare')
     .description('train several algorithms from one SFT checkpoint per seed, on the same tasks and budgets, and report success with 95% intervals (docs/compare.md)')
-    .option('--algos <list>', 'algorithms, comma-separated (repeatable): presets, variants, NAME@EPOCHS, or the groups baselines and ablations', collect, [])
+    .addOption(listOption('--algos <list>', 'required: algorithms, comma-separated (repeatable): presets, variants, NAME@EPOCHS, or the groups baselines and ablations', 'none'))
     .option('--seeds <n|list>', 'seeds: a count N (0..N-1) or a comma list', '3')
-    .option('--family <name>', "task family, comma-separated or repeatable (default: default); a family other than 'default' sets tasks.family", collect, [])
+    .addOption(listOption('--family <name>', "task family (default or trap), comma-separated or repeatable; a family other than 'default' sets tasks.family", 'default'))
     .option('--config <file>', `training config under which every run runs (YAML or JSON); the compare preset lies under it: ${JSON.stringify(COMPARE_PRESET)}`)
-    .option('--set <key=value>', 'override one config value for every run (repeatable)', collect, [])
+    .addOption(listOption('--set <key=value>', 'override one config value for every run (repeatable)', 'none'))
     .option('--out <dir>', 'compare directory: runs/, configs/, logs/, compare.json, report.html', join('runs', 'compare'))
     .option('--parallel <n>', 'runs at a time, each a separate process with one thread', integer('--parallel'), 2)
     .option('--print-config', "print each family's resolved config (what every run shares) and exit")
