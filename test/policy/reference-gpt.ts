@@ -3,7 +3,9 @@
  * [out, in] layout), used as the test oracle for the TensorFlow.js model: logits, log-probs and, through
  * central finite differences, gradients.
  */
+import { Rng } from '../../src/core/rng.js';
 import type { ModelConfig } from '../../src/policy/learner.js';
+import { weightLayout, type Weights } from '../../src/policy/weights.js';
 
 type W = ReadonlyMap<string, Float32Array | Float64Array>;
 
@@ -79,4 +81,15 @@ export function referenceLogprobs(config: ModelConfig, w: W, tokens: ArrayLike<n
     out.push(row[tokens[t]!]! - lse);
   }
   return out;
+}
+
+/** Weights far from the default init (std 0.3, LayerNorm off 1/0), so every parameter matters to the gradient. */
+export function randomWeights(seed: number, config: ModelConfig): Weights {
+  const rng = new Rng(seed);
+  const w: Weights = new Map();
+  for (const s of weightLayout(config)) {
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    w.set(s.name, Float32Array.from({ length: n }, () => (s.kind === 'layernorm' && s.name.endsWith('weight') ? 1 : 0) + 0.3 * rng.normal()));
+  }
+  return w;
 }

@@ -4,24 +4,13 @@ import { Rng } from '../../src/core/rng.js';
 import { initWasmBackend } from '../../src/policy/tfjs/backend.js';
 import { TfjsEngine } from '../../src/policy/tfjs/engine.js';
 import { flatLayout, fromFlat, toFlat } from '../../src/policy/tfjs/layout.js';
-import type { ModelConfig } from '../../src/policy/learner.js';
 import { weightLayout, type Weights } from '../../src/policy/weights.js';
-import { referenceLogprobs } from './reference-gpt.js';
+import { randomWeights, referenceLogprobs } from './reference-gpt.js';
 
 const cfg = { vocabSize: 7, contextLength: 6, dModel: 8, nLayers: 2, nHeads: 2 };
 // Head size 20: the SIMD attention kernels take their 16-column blocked paths and their 4-column remainder path.
 const wide = { vocabSize: 7, contextLength: 6, dModel: 40, nLayers: 1, nHeads: 2 };
 
-/** Weights far from the default init (std 0.3, LayerNorm off 1/0), so every parameter matters. */
-function randomWeights(seed: number, config: ModelConfig = cfg): Weights {
-  const rng = new Rng(seed);
-  const w: Weights = new Map();
-  for (const s of weightLayout(config)) {
-    const n = s.shape.reduce((a, b) => a * b, 1);
-    w.set(s.name, Float32Array.from({ length: n }, () => (s.kind === 'layernorm' && s.name.endsWith('weight') ? 1 : 0) + 0.3 * rng.normal()));
-  }
-  return w;
-}
 
 const seqs = [
   { tokens: Int32Array.of(1, 5, 2, 6, 0, 3), responseStart: 2 },
@@ -29,7 +18,7 @@ const seqs = [
 ];
 
 test('flat kernel layout round-trips PyTorch-layout weights (matrices transposed)', () => {
-  const w = randomWeights(1);
+  const w = randomWeights(1, cfg);
   const layout = flatLayout(cfg);
   const flat = toFlat(layout, w);
   const fc = layout.segments.find((s) => s.spec.name === 'h.0.mlp.c_fc.weight')!;

@@ -11,7 +11,7 @@ import { TfjsLearner } from '../../src/policy/tfjs/learner.js';
 import { weightLayout, type Weights } from '../../src/policy/weights.js';
 import { LearnedCritic } from '../../src/train/critic.js';
 import { LearnerPort } from '../../src/train/learner-port.js';
-import { referenceLogprobs } from '../policy/reference-gpt.js';
+import { randomWeights, referenceLogprobs } from '../policy/reference-gpt.js';
 
 const config: ModelConfig = { vocabSize: 7, contextLength: 8, dModel: 8, nLayers: 1, nHeads: 2 };
 const V_TOKEN = 6;
@@ -45,16 +45,6 @@ test('LearnerPort.values: V = lo + (hi − lo)·exp(log-prob of the value token 
   }
 });
 
-/** Weights far from the default init, so every parameter matters to the gradient. */
-function randomWeights(seed: number): Weights {
-  const rng = new Rng(seed);
-  const w: Weights = new Map();
-  for (const s of weightLayout(config)) {
-    const n = s.shape.reduce((a, b) => a * b, 1);
-    w.set(s.name, Float32Array.from({ length: n }, () => (s.kind === 'layernorm' && s.name.endsWith('weight') ? 1 : 0) + 0.3 * rng.normal()));
-  }
-  return w;
-}
 
 /** A `Learner` over one TF.js engine whose accumulated gradients the test reads (no `forwardBackwardFn`). */
 function engineLearner(engine: TfjsEngine): Learner {
@@ -73,7 +63,7 @@ function engineLearner(engine: TfjsEngine): Learner {
 
 test('valuesForwardBackward: the weight gradient of ½Σ(V − y)² through ∂L/∂logp = ∂L/∂V·(hi − lo)·p equals central finite differences', async () => {
   await initWasmBackend();
-  const w = randomWeights(8);
+  const w = randomWeights(8, config);
   const layout = flatLayout(config);
   const grads = new Float32Array(layout.total);
   const engine = new TfjsEngine(config, toFlat(layout, w), grads, 0);
