@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { join } from 'node:path';
 import { familyStarts, pairedDifferences, readCurves, summarise } from '../compare/analysis.js';
 import { expandAlgos, parseSeeds, planCompare } from '../compare/plan.js';
-import { COMPARE_PRESET } from '../compare/preset.js';
+import { COMPARE_JOINT_MINIBATCHES, COMPARE_PRESET } from '../compare/preset.js';
 import { writeCompareReport } from '../compare/report.js';
 import { runCompare } from '../compare/runner.js';
 import { markdownTables } from '../compare/table.js';
@@ -17,6 +17,7 @@ interface CompareFlags {
   set: string[];
   out: string;
   parallel: number;
+  jointMinibatches: number;
   printConfig?: boolean;
 }
 
@@ -28,7 +29,7 @@ async function compareAction(flags: CompareFlags): Promise<void> {
   if (flags.algos.length === 0) throw new UserError('--algos is required, e.g. --algos seeupo,grpo or --algos baselines');
   if (flags.parallel < 1) throw new UserError('--parallel must be at least 1');
   const families = flags.family.length === 0 ? ['default'] : flags.family.flatMap((f) => f.split(',')).map((f) => f.trim()).filter((f) => f !== '');
-  const plan = planCompare({ algos: expandAlgos(flags.algos), seeds: parseSeeds(flags.seeds), families, config: flags.config, sets: flags.set, out: flags.out });
+  const plan = planCompare({ algos: expandAlgos(flags.algos), seeds: parseSeeds(flags.seeds), families, config: flags.config, sets: flags.set, out: flags.out, jointMinibatches: flags.jointMinibatches });
   if (flags.printConfig) {
     process.stdout.write(JSON.stringify(plan.families, null, 2) + '\n');
     return;
@@ -75,6 +76,7 @@ export function registerCompare(program: Command): void {
     .addOption(listOption('--set <key=value>', 'override one config value for every run (repeatable)', 'none'))
     .option('--out <dir>', 'compare directory: runs/, configs/, logs/, compare.json, report.html', join('runs', 'compare'))
     .option('--parallel <n>', 'runs at a time, each a separate process with one thread', integer('--parallel'), 2)
+    .option('--joint-minibatches <m>', 'minibatches per batch (optimizer steps per iteration) for algorithms with a joint update: grpo, gspo, ppo, reinforce, rloo, reinforce++, seeupo-joint', integer('--joint-minibatches', 1), COMPARE_JOINT_MINIBATCHES)
     .option('--print-config', "print each family's resolved config (what every run shares) and exit")
     .action(compareAction);
 }

@@ -4,11 +4,11 @@
  * then the family) plus only what differs between runs: the seed, the algorithm, `init` and the phase switched off.
  */
 import { join, resolve } from 'node:path';
-import { parseAlgorithmName } from '../algos/variants.js';
+import { parseAlgorithmName, resolveNamedAlgorithm } from '../algos/variants.js';
 import { UserError } from '../core/errors.js';
 import { TASK_FAMILIES, type TaskFamily } from '../envs/tasks/knobs.js';
 import { deepMerge, parseTrainConfig, rawTrainConfig, type TrainConfig } from '../train/config.js';
-import { ALGORITHM_GROUPS, COMPARE_PRESET, FAMILY_PRESETS } from './preset.js';
+import { ALGORITHM_GROUPS, COMPARE_JOINT_MINIBATCHES, COMPARE_PRESET, FAMILY_PRESETS } from './preset.js';
 
 export interface CompareSpec {
   algos: readonly string[];
@@ -17,6 +17,8 @@ export interface CompareSpec {
   config?: string;
   sets: readonly string[];
   out: string;
+  /** Minibatches per batch for the algorithms whose schedule is joint (COMPARE_JOINT_MINIBATCHES by default). */
+  jointMinibatches?: number;
 }
 
 export interface PlannedRun {
@@ -84,6 +86,15 @@ function familyConfigRaw(spec: CompareSpec, family: string): unknown {
   return deepMerge(raw, { tasks: { family } });
 }
 
+/**
+ * An RL run's `algorithm` block: the name, and for a joint schedule the compare's minibatches per batch (a
+ * sequential schedule such as SeeUPO's already takes one step per turn).
+ */
+export function algorithmSetting(name: string, jointMinibatches: number): { name: string; overrides?: Record<string, unknown> } {
+  if (resolveNamedAlgorithm(name).schedule.kind !== 'joint') return { name };
+  return { name, overrides: { schedule: { minibatches: jointMinibatches } } };
+}
+
 /** Validated and completed exactly as `seeupo train` will (its config.json must equal it): errors before anything runs. */
 function parse(raw: unknown, what: string): TrainConfig {
   return parseTrainConfig(raw, what);
@@ -93,6 +104,8 @@ function parse(raw: unknown, what: string): TrainConfig {
 export function planCompare(spec: CompareSpec): ComparePlan {
   if (spec.families.length === 0) throw new UserError('--family names no task family');
   if (new Set(spec.families).size !== spec.families.length) throw new UserError('--family lists a family twice');
+  const jointMinibatches = spec.jointMinibatches ?? COMPARE_JOINT_MINIBATCHES;
+  if (!Number.isInteger(jointMinibatches) || jointMinibatches < 1) throw new UserError('--joint-minibatches must be a whole number of at least 1');
   const out = resolve(spec.out);
   const families: Record<string, TrainConfig> = {};
   const runs: PlannedRun[] = [];
@@ -121,7 +134,7 @@ export function planCompare(spec: CompareSpec): ComparePlan {
       runs.push(sft);
       for (const algorithm of spec.algos) {
         const id = `${family}/${algorithm}-seed${seed}`;
-        const settings = { seed, algorithm: { name: algorithm }, init: join(sft.dir, 'checkpoints', 'sft-best'), sft: { steps: 0 } };
+        const settings = { seed, algorithm: algorithmSetting(algorithm, jointMinibatches), init: join(sft.dir, 'checkpoints', 'sft-best'), sft: { steps: 0 } };
         runs.push({ id, kind: 'rl', family, algorithm, seed, dir: join(out, 'runs', id), configFile: configFile(id), config: parse(deepMerge(raw, settings), `config of ${id}`), settings, after: [sftId] });
       }
     }

@@ -14,6 +14,15 @@ export const COMPARE_PRESET = {
 } as const;
 
 /**
+ * Minibatches per batch for every algorithm whose schedule is joint (GRPO, GSPO, PPO, the REINFORCE family,
+ * seeupo-joint) unless `--joint-minibatches` says otherwise. With one minibatch the only update of a batch is
+ * on-policy, every ratio is 1, and GRPO's token clip and GSPO's sequence clip give the same gradient: the two runs
+ * are byte-identical and clipping is never exercised. Four is what verl's GRPO/GSPO examples run (train batch =
+ * 4 × PPO mini-batch) and close to SeeUPO's one update per turn (4–6 steps per batch on these tasks).
+ */
+export const COMPARE_JOINT_MINIBATCHES = 4;
+
+/**
  * What a task family changes in the preset (under --config and --set, so a user's setting wins). The trap family's
  * SFT demonstrations mostly take the trap, so greedy validation success is 0 at every validation and keeping the
  * best would keep the first: its SFT runs a fixed 600 steps and validates once, at the end (docs/tasks.md).

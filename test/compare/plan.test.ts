@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../../src/core/errors.js';
 import { expandAlgos, parseSeeds, planCompare } from '../../src/compare/plan.js';
-import { ALGORITHM_GROUPS, COMPARE_PRESET } from '../../src/compare/preset.js';
+import { ALGORITHM_GROUPS, COMPARE_JOINT_MINIBATCHES, COMPARE_PRESET } from '../../src/compare/preset.js';
 import { resolveTrainAlgorithm } from '../../src/train/config.js';
 import { trainConfigFromFlags } from '../../src/cli/train.js';
 
@@ -66,6 +66,24 @@ test('planCompare: one SFT run per seed, every RL run the family config but for 
       assert.deepEqual(run.after, [`default/sft-seed${run.seed}`]);
     }
   }
+});
+
+test('planCompare: algorithms with a joint update get the compare\'s minibatches per batch, sequential ones keep theirs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'seeupo-plan-'));
+  const spec = { algos: ['seeupo', 'grpo', 'gspo@2', 'seeupo-joint'], seeds: [0], families: ['default'], sets: [], out: join(dir, 'out') };
+  const schedules = (plan: ReturnType<typeof planCompare>) =>
+    Object.fromEntries(plan.runs.filter((r) => r.kind === 'rl').map((r) => {
+      const a = resolveTrainAlgorithm(r.config);
+      return [r.algorithm, [a.schedule.kind, a.schedule.epochs, a.schedule.minibatches]];
+    }));
+  assert.deepEqual(schedules(planCompare(spec)), {
+    seeupo: ['sequential', 1, 1],
+    grpo: ['joint', 1, COMPARE_JOINT_MINIBATCHES],
+    'gspo@2': ['joint', 2, COMPARE_JOINT_MINIBATCHES],
+    'seeupo-joint': ['joint', 1, COMPARE_JOINT_MINIBATCHES],
+  });
+  assert.deepEqual(schedules(planCompare({ ...spec, jointMinibatches: 1 })).grpo, ['joint', 1, 1]);
+  assert.throws(() => planCompare({ ...spec, jointMinibatches: 0 }), (e: unknown) => e instanceof UserError && /joint-minibatches/.test(e.message));
 });
 
 test('planCompare: settings a compare owns and configs the trainer refuses are errors before anything runs', () => {
