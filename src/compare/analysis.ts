@@ -17,6 +17,21 @@ export type EvalSplit = (typeof SPLITS)[number];
 /** The bootstrap's seed: every interval draws from its own labelled sub-stream of it, so the numbers are stable. */
 export const BOOTSTRAP_SEED = 0;
 
+/**
+ * RL iterations at the end of a run whose sampled episodes give its label shares: what the policy does at the
+ * training temperature, over 4 × B × G episodes, so less bimodal than one greedy evaluation.
+ */
+export const LABEL_WINDOW = 4;
+
+/** Per label, its share among the episodes of the last LABEL_WINDOW iterations that carry labels. */
+export function lastLabelShares(rl: Metrics['rl']): Record<string, number> {
+  const recent = rl.filter((r) => r.labels !== undefined).slice(-LABEL_WINDOW);
+  const weight = recent.reduce((a, r) => a + (r.episodes ?? 1), 0);
+  const out: Record<string, number> = {};
+  for (const r of recent) for (const [label, share] of Object.entries(r.labels!)) out[label] = (out[label] ?? 0) + (share * (r.episodes ?? 1)) / weight;
+  return out;
+}
+
 export interface RunCurves {
   id: string;
   family: string;
@@ -27,6 +42,11 @@ export interface RunCurves {
   /** Episodes played up to the end of each iteration (0 at iteration 0). */
   episodesAt: Map<number, number>;
   kl: (number | undefined)[];
+  /**
+   * Per episode label (the trap family's early choice: good, trap, none), its share among the episodes sampled in
+   * the last LABEL_WINDOW RL iterations; empty when the run's tasks label no episodes.
+   */
+  labels: Record<string, number>;
   cpuS?: number;
   wallS?: number;
 }
@@ -50,6 +70,8 @@ export interface AlgorithmSummary {
   largestDrop: Interval;
   /** Iterations whose KL exceeds KL_SPIKE_FACTOR × the run's median KL. */
   klSpikes: Interval;
+  /** Per episode label, its share in the last LABEL_WINDOW iterations' rollouts, over seeds. */
+  labels: Record<string, Interval>;
   /** CPU seconds per run (mean over seeds). */
   cpuS: number | null;
 }
@@ -94,7 +116,7 @@ export function readCurves(data: CompareFile): RunCurves[] {
     const episodesAt = new Map<number, number>([[0, 0]]);
     let total = 0;
     for (const r of m.rl) episodesAt.set(r.iteration, (total += r.episodes ?? 0));
-    out.push({ id: run.id, family: run.family, algorithm: run.algorithm!, seed: run.seed, success, episodesAt, kl: m.rl.map((r) => r.kl), cpuS: run.cpuS, wallS: run.wallS });
+    out.push({ id: run.id, family: run.family, algorithm: run.algorithm!, seed: run.seed, success, episodesAt, kl: m.rl.map((r) => r.kl), labels: lastLabelShares(m.rl), cpuS: run.cpuS, wallS: run.wallS });
   }
   return out;
 }
@@ -134,6 +156,11 @@ export function summarise(data: CompareFile, runs: readonly RunCurves[] = readCu
       return pairs === 0 ? 0 : d.reduce((a, x) => a + x.drops, 0) / pairs;
     });
     const cpu = group.map((r) => r.cpuS).filter((c): c is number => c !== undefined);
+    const labels: Record<string, Interval> = {};
+    for (const name of labelNames(group)) {
+      const withLabels = group.filter((r) => Object.keys(r.labels).length > 0);
+      labels[name] = interval(withLabels.map((r) => r.labels[name] ?? 0), label(`label/${name}`));
+    }
     out.push({
       family,
       algorithm,
@@ -144,10 +171,16 @@ export function summarise(data: CompareFile, runs: readonly RunCurves[] = readCu
       dropShare: interval(share, label('drops')),
       largestDrop: interval(dropStats.map((d) => Math.max(...d.map((x) => x.largest))), label('largest-drop')),
       klSpikes: interval(group.map((r) => klSpikes(r.kl)), label('kl-spikes')),
+      labels,
       cpuS: cpu.length === 0 ? null : cpu.reduce((a, b) => a + b, 0) / cpu.length,
     });
   }
   return out;
+}
+
+/** The episode labels the runs record, in the order first seen. */
+export function labelNames(runs: readonly { labels: Record<string, unknown> }[]): string[] {
+  return [...new Set(runs.flatMap((r) => Object.keys(r.labels)))];
 }
 
 /** An algorithm against a reference algorithm on the seeds both finished: the difference of final success, seed by seed. */

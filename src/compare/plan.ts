@@ -91,7 +91,9 @@ function familyConfigRaw(spec: CompareSpec, family: string): unknown {
  * sequential schedule such as SeeUPO's already takes one step per turn).
  */
 export function algorithmSetting(name: string, jointMinibatches: number): { name: string; overrides?: Record<string, unknown> } {
-  if (resolveNamedAlgorithm(name).schedule.kind !== 'joint') return { name };
+  const { schedule } = resolveNamedAlgorithm(name);
+  // Only what changes the algorithm: `--joint-minibatches 1` leaves the presets' configs (and their run dirs) as they are.
+  if (schedule.kind !== 'joint' || schedule.minibatches === jointMinibatches) return { name };
   return { name, overrides: { schedule: { minibatches: jointMinibatches } } };
 }
 

@@ -1,5 +1,5 @@
 /** The compare's results as rows of text: the Markdown table printed to stdout, and the report's HTML table. */
-import type { AlgorithmSummary, FamilyStart, PairedDifference } from './analysis.js';
+import { labelNames, LABEL_WINDOW, type AlgorithmSummary, type FamilyStart, type PairedDifference } from './analysis.js';
 import { KL_SPIKE_FACTOR, type Interval } from './stats.js';
 
 export const TABLE_HEADER = [
@@ -14,6 +14,15 @@ export const TABLE_HEADER = [
   `KL spikes (>${KL_SPIKE_FACTOR}× median)`,
   'CPU min/run',
 ] as const;
+
+/** The table's columns for a family: TABLE_HEADER, then one per episode label its runs record. */
+export function familyHeader(family: string, summaries: readonly AlgorithmSummary[]): string[] {
+  return [...TABLE_HEADER, ...familyLabels(family, summaries).map((l) => `rollouts '${l}' (last ${LABEL_WINDOW} it.)`)];
+}
+
+function familyLabels(family: string, summaries: readonly AlgorithmSummary[]): string[] {
+  return labelNames(summaries.filter((s) => s.family === family));
+}
 
 /** A success rate in percent, with its interval: `45.2 [41.0, 49.1]`. */
 export function pctInterval(i: Interval | undefined): string {
@@ -31,7 +40,8 @@ function countInterval(i: Interval): string {
 /** One row per algorithm of a family, and first the success they all start from (after SFT). */
 export function familyRows(family: string, summaries: readonly AlgorithmSummary[], start: FamilyStart | undefined): string[][] {
   const rows: string[][] = [];
-  if (start) rows.push(['start (after SFT)', String(start.seeds.length), pctInterval(start.success.test), pctInterval(start.success.heldout), '', '', '', '', '', '']);
+  const labels = familyLabels(family, summaries);
+  if (start) rows.push(['start (after SFT)', String(start.seeds.length), pctInterval(start.success.test), pctInterval(start.success.heldout), ...Array<string>(TABLE_HEADER.length - 4 + labels.length).fill('')]);
   for (const s of summaries.filter((x) => x.family === family)) {
     rows.push([
       s.algorithm,
@@ -44,6 +54,7 @@ export function familyRows(family: string, summaries: readonly AlgorithmSummary[
       pctInterval(s.largestDrop),
       countInterval(s.klSpikes),
       s.cpuS === null ? '–' : (s.cpuS / 60).toFixed(1),
+      ...labels.map((l) => pctInterval(s.labels[l])),
     ]);
   }
   return rows;
@@ -70,10 +81,10 @@ export function markdownTables(families: readonly string[], summaries: readonly 
   const out: string[] = [];
   const md = (header: readonly string[], rows: readonly (readonly string[])[]) => [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
   for (const family of families) {
-    out.push(`### Task family: ${family}`, '', ...md(TABLE_HEADER, familyRows(family, summaries, starts.find((s) => s.family === family))), '');
+    out.push(`### Task family: ${family}`, '', ...md(familyHeader(family, summaries), familyRows(family, summaries, starts.find((s) => s.family === family))), '');
     const p = pairedRows(family, paired);
     if (p.length > 0) out.push(...md(PAIRED_HEADER, p), '');
   }
-  out.push('Success in percent, greedy; mean over seeds [95% bootstrap interval]. AUC: average success over the RL phase. Drops: share of consecutive evaluations where success fell. − seeupo: final success minus seeupo\'s on the same seed (same SFT weights, same tasks), in points, mean over the seeds both have.');
+  out.push(`Success in percent, greedy; mean over seeds [95% bootstrap interval]. AUC: average success over the RL phase. Drops: share of consecutive evaluations where success fell. Rollouts 'label': share of the episodes sampled in the last ${LABEL_WINDOW} RL iterations with that label (the trap family: the first turn's choice). − seeupo: final success minus seeupo's on the same seed (same SFT weights, same tasks), in points, mean over the seeds both have.`);
   return out.join('\n') + '\n';
 }

@@ -45,6 +45,8 @@ export interface RlRecord {
   gradNorm?: number;
   /** PPO's value loss (runs with a critic). */
   valueLoss?: number;
+  /** Share of the iteration's episodes per label (`episodeLabels`: the trap family's early choice). */
+  labels?: Record<string, number>;
   wallS?: number;
   rolloutS?: number;
   updateS?: number;
@@ -136,6 +138,17 @@ function num(obj: Json, key: string, where: () => string): number | undefined {
   return v;
 }
 
+function shares(obj: Json, key: string, where: () => string): Record<string, number> | undefined {
+  const v = obj[key];
+  if (v === undefined || v === null) return undefined;
+  if (!isObject(v)) throw new UserError(`${where()}: '${key}' must be an object of label shares or null`);
+  const inner = () => `${where()}: '${key}'`;
+  return Object.fromEntries(Object.keys(v).flatMap((label) => {
+    const share = num(v, label, inner);
+    return share === undefined ? [] : [[label, share]];
+  }));
+}
+
 function stats(obj: Json, key: string, where: () => string): Stats | undefined {
   const v = obj[key];
   if (v === undefined || v === null) return undefined;
@@ -194,6 +207,7 @@ function parseRecord(rec: Json, line: number, where: () => string, into: Metrics
           entropy: num(rec, 'entropy', where),
           gradNorm: num(rec, 'gradNorm', where),
           valueLoss: num(rec, 'valueLoss', where),
+          labels: shares(rec, 'episodeLabels', where),
           wallS,
           rolloutS: num(time, 'rolloutS', inTime),
           updateS: num(time, 'updateS', inTime),

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pairedDifferences, summarise, type RunCurves } from '../../src/compare/analysis.js';
+import { lastLabelShares, pairedDifferences, summarise, type RunCurves } from '../../src/compare/analysis.js';
 import type { CompareFile, RunRecord } from '../../src/compare/runner.js';
 import { markdownTables } from '../../src/compare/table.js';
 
-function run(algorithm: string, seed: number, test: number[], heldout: number[], kl: number[] = [1, 1, 1, 1]): RunCurves {
+function run(algorithm: string, seed: number, test: number[], heldout: number[], kl: number[] = [1, 1, 1, 1], labels: Record<string, number> = {}): RunCurves {
   const pts = (ys: number[]) => ys.map((y, i) => ({ x: 2 * i, y }));
-  return { id: `default/${algorithm}-seed${seed}`, family: 'default', algorithm, seed, success: { test: pts(test), heldout: pts(heldout) }, episodesAt: new Map([[0, 0], [2, 20], [4, 40]]), kl, cpuS: 60 };
+  return { id: `default/${algorithm}-seed${seed}`, family: 'default', algorithm, seed, success: { test: pts(test), heldout: pts(heldout) }, episodesAt: new Map([[0, 0], [2, 20], [4, 40]]), kl, labels, cpuS: 60 };
 }
 
 function record(r: RunCurves): RunRecord {
@@ -54,4 +54,25 @@ test('pairedDifferences: the final success minus seeupo\'s on the same seed, ove
   const md = markdownTables(['default'], summarise(data, runs), [], pairedDifferences(runs));
   assert.match(md, /^\| grpo \| 2 \| \+5\.0 \[-10\.0, \+20\.0\] \| \+0\.0 \[-10\.0, \+10\.0\] \|$/m);
   assert.match(md, /^\| seeupo \| 2 \| 55\.0 \[50\.0, 60\.0\] \| 50\.0 \[50\.0, 50\.0\] \| 50\.0 \[50\.0, 50\.0\] \| /m);
+});
+
+test('lastLabelShares: the label shares of the last 4 labelled iterations, weighted by their episodes', () => {
+  const it = (iteration: number, episodes: number, good: number) => ({ iteration, episodes, labels: { good, trap: 1 - good } });
+  // Iteration 1 falls outside the window; the other four weigh 10, 10, 10 and 30 episodes.
+  const shares = lastLabelShares([it(1, 10, 1), it(2, 10, 0), it(3, 10, 0.5), it(4, 10, 0.5), it(5, 30, 1), { iteration: 6 }]);
+  assert.ok(Math.abs(shares.good! - (0 + 5 + 5 + 30) / 60) < 1e-12);
+  assert.ok(Math.abs(shares.trap! - 20 / 60) < 1e-12);
+  assert.deepEqual(lastLabelShares([{ iteration: 1, episodes: 4 }]), {});
+});
+
+test('a family whose runs label episodes gets one column per label: its share over seeds', () => {
+  const labelled = [run('seeupo', 0, [0, 0.5], [0, 0.5], [1, 1], { good: 0.8, trap: 0.2 }), run('seeupo', 1, [0, 0], [0, 0], [1, 1], { good: 0.2, trap: 0.6, none: 0.2 })];
+  const [s] = summarise({ ...data, runs: labelled.map(record) }, labelled);
+  assert.ok(Math.abs(s!.labels.good!.mean - 0.5) < 1e-12);
+  assert.ok(Math.abs(s!.labels.none!.mean - 0.1) < 1e-12); // a label a run never saw counts as 0 there
+  const md = markdownTables(['default'], [s!], []);
+  assert.match(md, /\| rollouts 'good' \(last 4 it\.\) \| rollouts 'trap' \(last 4 it\.\) \| rollouts 'none' \(last 4 it\.\) \|$/m);
+  assert.match(md, /^\| seeupo \| 2 \| .* \| 50\.0 \[20\.0, 80\.0\] \| 40\.0 \[20\.0, 60\.0\] \| 10\.0 \[0\.0, 20\.0\] \|$/m);
+  // Families without labels keep the plain table.
+  assert.doesNotMatch(markdownTables(['default'], summarise(data, runs), []), /rollouts/);
 });
