@@ -13,7 +13,7 @@ import { esc, xyChart, type LineSeries } from '../report/plots.js';
 import { CSS } from '../report/render.js';
 import { familyStarts, pairedDifferences, readCurves, SPLITS, summarise, type AlgorithmSummary, type EvalSplit, type PairedDifference } from './analysis.js';
 import type { CompareFile } from './runner.js';
-import { familyHeader, familyRows, PAIRED_HEADER, pairedRows } from './table.js';
+import { familyRows, LABEL_NOTE, labelTable, PAIRED_HEADER, pairedRows, TABLE_HEADER } from './table.js';
 
 export const REPORT_FILE = 'report.html';
 
@@ -76,14 +76,20 @@ function familySection(data: CompareFile, family: string, summaries: readonly Al
   return [
     `<h2 id="family-${esc(family)}">Task family: ${esc(family)}</h2>`,
     pending.length > 0 ? `<p class="note">${pending.length} of ${runs.length} runs of this family are not finished (${esc(pending.map((r) => `${r.id}: ${r.status}`).join(', '))}); the numbers are over the finished ones.</p>` : '',
-    table(familyHeader(family, summaries), familyRows(family, summaries, starts.find((s) => s.family === family))),
+    table(TABLE_HEADER, familyRows(family, summaries, starts.find((s) => s.family === family))),
     '<p class="sub">Greedy success in percent, mean over seeds [95% bootstrap interval]; the number in a legend is the number of seeds.</p>',
+    labelSection(family, summaries),
     pairedRows(family, paired).length > 0
       ? `${table(PAIRED_HEADER, pairedRows(family, paired))}<p class="sub">Final success minus seeupo's on the same seed (the same SFT weights and tasks), in points: mean over the seeds both have [95% bootstrap interval].</p>`
       : '',
     chartGroup('Baselines', baselines, colours),
     chartGroup("SeeUPO's variants (ablations)", variantGroup, colours),
   ].join('\n');
+}
+
+function labelSection(family: string, summaries: readonly AlgorithmSummary[]): string {
+  const labels = labelTable(family, summaries);
+  return labels ? `${table(labels.header, labels.rows)}<p class="sub">${esc(LABEL_NOTE)}</p>` : '';
 }
 
 /** `{a: {b: 1}}` → [['a.b', 1]]. */

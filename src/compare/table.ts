@@ -15,11 +15,7 @@ export const TABLE_HEADER = [
   'CPU min/run',
 ] as const;
 
-/** The table's columns for a family: TABLE_HEADER, then one per episode label its runs record. */
-export function familyHeader(family: string, summaries: readonly AlgorithmSummary[]): string[] {
-  return [...TABLE_HEADER, ...familyLabels(family, summaries).map((l) => `rollouts '${l}' (last ${LABEL_WINDOW} it.)`)];
-}
-
+/** The labels a family's runs give their episodes (the trap family: its first turn's choice), in the order first seen. */
 function familyLabels(family: string, summaries: readonly AlgorithmSummary[]): string[] {
   return labelNames(summaries.filter((s) => s.family === family));
 }
@@ -40,8 +36,7 @@ function countInterval(i: Interval): string {
 /** One row per algorithm of a family, and first the success they all start from (after SFT). */
 export function familyRows(family: string, summaries: readonly AlgorithmSummary[], start: FamilyStart | undefined): string[][] {
   const rows: string[][] = [];
-  const labels = familyLabels(family, summaries);
-  if (start) rows.push(['start (after SFT)', String(start.seeds.length), pctInterval(start.success.test), pctInterval(start.success.heldout), ...Array<string>(TABLE_HEADER.length - 4 + labels.length).fill('')]);
+  if (start) rows.push(['start (after SFT)', String(start.seeds.length), pctInterval(start.success.test), pctInterval(start.success.heldout), '', '', '', '', '', '']);
   for (const s of summaries.filter((x) => x.family === family)) {
     rows.push([
       s.algorithm,
@@ -54,11 +49,20 @@ export function familyRows(family: string, summaries: readonly AlgorithmSummary[
       pctInterval(s.largestDrop),
       countInterval(s.klSpikes),
       s.cpuS === null ? '–' : (s.cpuS / 60).toFixed(1),
-      ...labels.map((l) => pctInterval(s.labels[l])),
     ]);
   }
   return rows;
 }
+
+/** A family's episode-label table: per algorithm, each label's share in the last LABEL_WINDOW iterations' rollouts. */
+export function labelTable(family: string, summaries: readonly AlgorithmSummary[]): { header: string[]; rows: string[][] } | null {
+  const labels = familyLabels(family, summaries);
+  if (labels.length === 0) return null;
+  const mine = summaries.filter((s) => s.family === family);
+  return { header: ['algorithm', 'seeds', ...labels.map((l) => `'${l}'`)], rows: mine.map((s) => [s.algorithm, String(s.seeds.length), ...labels.map((l) => pctInterval(s.labels[l]))]) };
+}
+
+export const LABEL_NOTE = `Share of the episodes sampled in the last ${LABEL_WINDOW} RL iterations (at the rollout temperature) with each label, in percent: mean over seeds [95% bootstrap interval]. The trap family labels its first turn's choice: 'good' lists with ls(a=True), 'trap' with ls() only.`;
 
 export const PAIRED_HEADER = ['algorithm', 'seeds', 'test final − seeupo', 'held-out final − seeupo'] as const;
 
@@ -81,10 +85,12 @@ export function markdownTables(families: readonly string[], summaries: readonly 
   const out: string[] = [];
   const md = (header: readonly string[], rows: readonly (readonly string[])[]) => [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
   for (const family of families) {
-    out.push(`### Task family: ${family}`, '', ...md(familyHeader(family, summaries), familyRows(family, summaries, starts.find((s) => s.family === family))), '');
+    out.push(`### Task family: ${family}`, '', ...md(TABLE_HEADER, familyRows(family, summaries, starts.find((s) => s.family === family))), '');
+    const labels = labelTable(family, summaries);
+    if (labels) out.push(...md(labels.header, labels.rows), '', LABEL_NOTE, '');
     const p = pairedRows(family, paired);
     if (p.length > 0) out.push(...md(PAIRED_HEADER, p), '');
   }
-  out.push(`Success in percent, greedy; mean over seeds [95% bootstrap interval]. AUC: average success over the RL phase. Drops: share of consecutive evaluations where success fell. Rollouts 'label': share of the episodes sampled in the last ${LABEL_WINDOW} RL iterations with that label (the trap family: the first turn's choice). − seeupo: final success minus seeupo's on the same seed (same SFT weights, same tasks), in points, mean over the seeds both have.`);
+  out.push(`Success in percent, greedy; mean over seeds [95% bootstrap interval]. AUC: average success over the RL phase. Drops: share of consecutive evaluations where success fell. − seeupo: final success minus seeupo's on the same seed (same SFT weights, same tasks), in points, mean over the seeds both have.`);
   return out.join('\n') + '\n';
 }
