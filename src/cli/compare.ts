@@ -49,7 +49,7 @@ async function compareAction(flags: CompareFlags): Promise<void> {
     const report = writeCompareReport(data, plan.out);
     const families = Object.keys(data.families);
     const curves = readCurves(data);
-    process.stdout.write(markdownTables(families, summarise(data, curves), familyStarts(data), pairedDifferences(curves)));
+    process.stdout.write(markdownTables(families, summarise(data, curves), familyStarts(data), pairedDifferences(curves), curves));
     process.stderr.write(`compare: report ${report}\n`);
     const bad = data.runs.filter((r) => plan.runs.some((p) => p.id === r.id) && r.status !== 'finished');
     if (stop.signal.aborted) process.exitCode = 130;

@@ -11,9 +11,9 @@ import { UserError } from '../core/errors.js';
 import { PALETTE } from '../lab/svg.js';
 import { esc, xyChart, type LineSeries } from '../report/plots.js';
 import { CSS } from '../report/render.js';
-import { familyStarts, pairedDifferences, readCurves, SPLITS, summarise, type AlgorithmSummary, type EvalSplit, type PairedDifference } from './analysis.js';
+import { familyStarts, pairedDifferences, readCurves, SPLITS, summarise, type AlgorithmSummary, type EvalSplit, type PairedDifference, type RunCurves } from './analysis.js';
 import type { CompareFile } from './runner.js';
-import { familyRows, LABEL_NOTE, labelTable, PAIRED_HEADER, pairedRows, TABLE_HEADER } from './table.js';
+import { familyRows, LABEL_NOTE, labelTable, PAIRED_HEADER, pairedRows, PER_SEED_NOTE, perSeedTable, TABLE_HEADER } from './table.js';
 
 export const REPORT_FILE = 'report.html';
 
@@ -64,7 +64,7 @@ function chartGroup(title: string, summaries: readonly AlgorithmSummary[], colou
   return `<h3>${esc(title)}</h3><div class="grid">${cards.join('')}</div>`;
 }
 
-function familySection(data: CompareFile, family: string, summaries: readonly AlgorithmSummary[], starts: ReturnType<typeof familyStarts>, paired: readonly PairedDifference[]): string {
+function familySection(data: CompareFile, family: string, summaries: readonly AlgorithmSummary[], starts: ReturnType<typeof familyStarts>, paired: readonly PairedDifference[], curves: readonly RunCurves[]): string {
   const mine = summaries.filter((s) => s.family === family);
   const colours = new Map(mine.map((s, i) => [s.algorithm, PALETTE[i % PALETTE.length]!]));
   const baselines = mine.filter((s) => isBaseline(s.algorithm));
@@ -82,9 +82,15 @@ function familySection(data: CompareFile, family: string, summaries: readonly Al
     pairedRows(family, paired).length > 0
       ? `${table(PAIRED_HEADER, pairedRows(family, paired))}<p class="sub">Final success minus seeupo's on the same seed (the same SFT weights and tasks), in points: mean over the seeds both have [95% bootstrap interval].</p>`
       : '',
+    perSeedSection(family, curves),
     chartGroup('Baselines', baselines, colours),
     chartGroup("SeeUPO's variants (ablations)", variantGroup, colours),
   ].join('\n');
+}
+
+function perSeedSection(family: string, curves: readonly RunCurves[]): string {
+  const perSeed = perSeedTable(family, curves);
+  return perSeed ? `${table(perSeed.header, perSeed.rows)}<p class="sub">${esc(PER_SEED_NOTE)}</p>` : '';
 }
 
 function labelSection(family: string, summaries: readonly AlgorithmSummary[]): string {
@@ -157,7 +163,7 @@ table.runs td:nth-child(6), table.runs td:nth-child(10) { font-family: Menlo, Co
 <h1>seeupo compare</h1>
 <p class="sub">Every algorithm of a seed starts from the same SFT checkpoint (the SHA-256 of its weights is in the settings), plays the same tasks with the same rollout budget and is evaluated on the same tasks. How to read this page: docs/compare.md.</p>
 <div class="facts">${facts.map(([k, v]) => `<span><b>${esc(k!)}:</b> ${esc(v!)}</span>`).join('')}</div>
-${families.map((f) => familySection(data, f, summaries, starts, paired)).join('\n')}
+${families.map((f) => familySection(data, f, summaries, starts, paired, curves)).join('\n')}
 <h2 id="settings">Settings of every run</h2>
 ${settingsSection(data, out)}
 </main>

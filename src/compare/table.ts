@@ -1,5 +1,5 @@
 /** The compare's results as rows of text: the Markdown table printed to stdout, and the report's HTML table. */
-import { labelNames, LABEL_WINDOW, type AlgorithmSummary, type FamilyStart, type PairedDifference } from './analysis.js';
+import { labelNames, LABEL_WINDOW, type AlgorithmSummary, type FamilyStart, type PairedDifference, type RunCurves } from './analysis.js';
 import { KL_SPIKE_FACTOR, type Interval } from './stats.js';
 
 export const TABLE_HEADER = [
@@ -64,6 +64,28 @@ export function labelTable(family: string, summaries: readonly AlgorithmSummary[
 
 export const LABEL_NOTE = `Share of the episodes sampled in the last ${LABEL_WINDOW} RL iterations (at the rollout temperature) with each label, in percent: mean over seeds [95% bootstrap interval]. The trap family labels its first turn's choice: 'good' lists with ls(a=True), 'trap' with ls() only.`;
 
+/**
+ * A family's final success seed by seed: per algorithm (rows) and seed (columns) `test / held-out` in percent. Where
+ * the outcome of a seed is all or nothing (the trap family), this says more than a mean and its interval.
+ */
+export function perSeedTable(family: string, runs: readonly RunCurves[]): { header: string[]; rows: string[][] } | null {
+  const mine = runs.filter((r) => r.family === family);
+  if (mine.length === 0) return null;
+  const seeds = [...new Set(mine.map((r) => r.seed))].sort((a, b) => a - b);
+  const algorithms = [...new Set(mine.map((r) => r.algorithm))];
+  const final = (r: RunCurves | undefined, split: 'test' | 'heldout') => {
+    const p = r?.success[split].at(-1);
+    return p === undefined ? '–' : (100 * p.y).toFixed(1);
+  };
+  const rows = algorithms.map((a) => [a, ...seeds.map((seed) => {
+    const r = mine.find((x) => x.algorithm === a && x.seed === seed);
+    return r === undefined ? '' : `${final(r, 'test')} / ${final(r, 'heldout')}`;
+  })]);
+  return { header: ['algorithm', ...seeds.map((s) => `seed ${s}`)], rows };
+}
+
+export const PER_SEED_NOTE = 'Final greedy success per seed, test / held-out, in percent.';
+
 export const PAIRED_HEADER = ['algorithm', 'seeds', 'test final − seeupo', 'held-out final − seeupo'] as const;
 
 /** A difference of success rates in points, signed, with its interval: `+1.5 [-0.5, 3.0]`. */
@@ -81,7 +103,7 @@ export function pairedRows(family: string, paired: readonly PairedDifference[]):
 }
 
 /** Markdown: per family a heading and the table (success in percent, mean over seeds [95% bootstrap interval]). */
-export function markdownTables(families: readonly string[], summaries: readonly AlgorithmSummary[], starts: readonly FamilyStart[], paired: readonly PairedDifference[] = []): string {
+export function markdownTables(families: readonly string[], summaries: readonly AlgorithmSummary[], starts: readonly FamilyStart[], paired: readonly PairedDifference[] = [], runs: readonly RunCurves[] = []): string {
   const out: string[] = [];
   const md = (header: readonly string[], rows: readonly (readonly string[])[]) => [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
   for (const family of families) {
@@ -90,6 +112,8 @@ export function markdownTables(families: readonly string[], summaries: readonly 
     if (labels) out.push(...md(labels.header, labels.rows), '', LABEL_NOTE, '');
     const p = pairedRows(family, paired);
     if (p.length > 0) out.push(...md(PAIRED_HEADER, p), '');
+    const perSeed = perSeedTable(family, runs);
+    if (perSeed) out.push(...md(perSeed.header, perSeed.rows), '', PER_SEED_NOTE, '');
   }
   out.push(`Success in percent, greedy; mean over seeds [95% bootstrap interval]. AUC: average success over the RL phase. Drops: share of consecutive evaluations where success fell. − seeupo: final success minus seeupo's on the same seed (same SFT weights, same tasks), in points, mean over the seeds both have.`);
   return out.join('\n') + '\n';

@@ -51,7 +51,11 @@ test('pairedDifferences: the final success minus seeupo\'s on the same seed, ove
   assert.ok(Math.abs(d!.final.test.mean - 0.05) < 1e-12);
   assert.ok(Math.abs(d!.final.test.lo - -0.1) < 1e-12 && Math.abs(d!.final.test.hi - 0.2) < 1e-12);
   assert.ok(Math.abs(d!.final.heldout.mean) < 1e-12);
-  const md = markdownTables(['default'], summarise(data, runs), [], pairedDifferences(runs));
+  const md = markdownTables(['default'], summarise(data, runs), [], pairedDifferences(runs), runs);
+  // Seed by seed: final test / held-out success; grpo's seed 2 has no seeupo run, so seeupo's cell is empty.
+  assert.match(md, /^\| algorithm \| seed 0 \| seed 1 \| seed 2 \|$/m);
+  assert.match(md, /^\| seeupo \| 60\.0 \/ 50\.0 \| 50\.0 \/ 50\.0 \|  \|$/m);
+  assert.match(md, /^\| grpo \| 50\.0 \/ 60\.0 \| 70\.0 \/ 40\.0 \| 20\.0 \/ 20\.0 \|$/m);
   assert.match(md, /^\| grpo \| 2 \| \+5\.0 \[-10\.0, \+20\.0\] \| \+0\.0 \[-10\.0, \+10\.0\] \|$/m);
   assert.match(md, /^\| seeupo \| 2 \| 55\.0 \[50\.0, 60\.0\] \| 50\.0 \[50\.0, 50\.0\] \| 50\.0 \[50\.0, 50\.0\] \| /m);
 });
