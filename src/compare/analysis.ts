@@ -157,10 +157,8 @@ export function summarise(data: CompareFile, runs: readonly RunCurves[] = readCu
     });
     const cpu = group.map((r) => r.cpuS).filter((c): c is number => c !== undefined);
     const labels: Record<string, Interval> = {};
-    for (const name of labelNames(group)) {
-      const withLabels = group.filter((r) => Object.keys(r.labels).length > 0);
-      labels[name] = interval(withLabels.map((r) => r.labels[name] ?? 0), label(`label/${name}`));
-    }
+    const withLabels = group.filter((r) => Object.keys(r.labels).length > 0);
+    for (const name of labelNames(group)) labels[name] = interval(withLabels.map((r) => r.labels[name] ?? 0), label(`label/${name}`));
     out.push({
       family,
       algorithm,
