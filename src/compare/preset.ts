@@ -18,7 +18,7 @@ export const COMPARE_PRESET = {
  * seeupo-joint) unless `--joint-minibatches` says otherwise. With one minibatch the only update of a batch is
  * on-policy, every ratio is 1, and GRPO's token clip and GSPO's sequence clip give the same gradient: the two runs
  * are byte-identical and clipping is never exercised. Four is what verl's GRPO/GSPO examples run (train batch =
- * 4 × PPO mini-batch) and close to SeeUPO's one update per turn (4–6 steps per batch on these tasks).
+ * 4 × PPO mini-batch) and close to SeeUPO's one update per turn (5–7 steps per batch on these tasks).
  */
 export const COMPARE_JOINT_MINIBATCHES = 4;
 
