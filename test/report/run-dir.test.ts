@@ -39,6 +39,11 @@ test('parseMetrics tolerates missing optional fields, null (NaN) values, blank l
   assert.deepEqual(m.sft, [{ step: 5 }]);
 });
 
+test("parseMetrics keeps an rl line's episode-label shares (the trap family's early choice)", () => {
+  const m = parseMetrics(jsonl({ kind: 'rl', iteration: 1, episodes: 64, episodeLabels: { good: 0.25, trap: 0.75, none: null } }, { kind: 'rl', iteration: 2, episodeLabels: null }), 'm.jsonl');
+  assert.deepEqual(m.rl, [{ iteration: 1, episodes: 64, labels: { good: 0.25, trap: 0.75 } }, { iteration: 2 }]);
+});
+
 test('a malformed line is a UserError that names the file and the line', () => {
   const good = JSON.stringify({ kind: 'sft', step: 1 });
   const cases: [string, RegExp][] = [
@@ -50,6 +55,8 @@ test('a malformed line is a UserError that names the file and the line', () => {
     [`{"kind": "eval", "phase": "warmup", "step": 1, "split": "test"}\n`, /^run\/metrics\.jsonl line 1: an 'eval' record needs 'phase' "sft" or "rl", got "warmup"$/],
     [`{"kind": "sft", "step": 1, "time": {"wallS": "late"}}\n`, /^run\/metrics\.jsonl line 1: 'time': 'wallS' must be a number/],
     [`{"kind": "rl", "iteration": 1, "rho": {"mean": 1, "min": "a", "max": 2}}\n`, /^run\/metrics\.jsonl line 1: 'rho': 'min' must be a number/],
+    [`{"kind": "rl", "iteration": 1, "episodeLabels": 0.5}\n`, /^run\/metrics\.jsonl line 1: 'episodeLabels' must be an object of label shares or null$/],
+    [`{"kind": "rl", "iteration": 1, "episodeLabels": {"good": "most"}}\n`, /^run\/metrics\.jsonl line 1: 'episodeLabels': 'good' must be a number/],
     // A terminated last line is a finished write: malformed is malformed.
     [`${good}\n{"kind": "sf\n`, /^run\/metrics\.jsonl line 2 is not valid JSON/],
   ];
