@@ -93,3 +93,23 @@ export function randomWeights(seed: number, config: ModelConfig): Weights {
   }
   return w;
 }
+
+/**
+ * Central finite differences of `f` at `w64` (float64 copies of the weights): for every tensor, 4 entries (the
+ * first, the middle, the last and one drawn from `rng`), each nudged by ±eps in place and restored.
+ */
+export function* finiteDifferences(config: ModelConfig, w64: Map<string, Float64Array>, f: (w: Weights) => number, rng: Rng, eps = 1e-5): Generator<{ name: string; idx: number; fd: number }> {
+  const asWeights = w64 as unknown as Weights;
+  for (const spec of weightLayout(config)) {
+    const p = w64.get(spec.name)!;
+    for (const idx of [0, Math.floor(p.length / 2), p.length - 1, rng.int(p.length)]) {
+      const orig = p[idx]!;
+      p[idx] = orig + eps;
+      const up = f(asWeights);
+      p[idx] = orig - eps;
+      const down = f(asWeights);
+      p[idx] = orig;
+      yield { name: spec.name, idx, fd: (up - down) / (2 * eps) };
+    }
+  }
+}

@@ -5,7 +5,7 @@ import { initWasmBackend } from '../../src/policy/tfjs/backend.js';
 import { TfjsEngine } from '../../src/policy/tfjs/engine.js';
 import { flatLayout, fromFlat, toFlat } from '../../src/policy/tfjs/layout.js';
 import { weightLayout, type Weights } from '../../src/policy/weights.js';
-import { randomWeights, referenceLogprobs } from './reference-gpt.js';
+import { finiteDifferences, randomWeights, referenceLogprobs } from './reference-gpt.js';
 
 const cfg = { vocabSize: 7, contextLength: 6, dModel: 8, nLayers: 2, nHeads: 2 };
 // Head size 20: the SIMD attention kernels take their 16-column blocked paths and their 4-column remainder path.
@@ -59,23 +59,12 @@ for (const [name, cfg] of [['2 layers, head size 4', { vocabSize: 7, contextLeng
   const J = (wt: Weights) =>
     seqs.reduce((acc, s, i) => acc + referenceLogprobs(cfg, wt, s.tokens, s.responseStart).reduce((a, lp, t) => a + dL[i]![t]! * lp, 0), 0);
   const w64 = new Map([...w].map(([k, v]) => [k, Float64Array.from(v)]));
-  const eps = 1e-5;
   let checked = 0;
-  for (const spec of weightLayout(cfg)) {
-    const n = w64.get(spec.name)!.length;
-    for (const idx of [0, Math.floor(n / 2), n - 1, rng.int(n)]) {
-      const p = w64.get(spec.name)!;
-      const orig = p[idx]!;
-      p[idx] = orig + eps;
-      const up = J(w64 as unknown as Weights);
-      p[idx] = orig - eps;
-      const down = J(w64 as unknown as Weights);
-      p[idx] = orig;
-      const fd = (2 * (up - down)) / (2 * eps);
-      const got = g.get(spec.name)![idx]!;
-      assert.ok(Math.abs(got - fd) <= 2e-4 + 2e-3 * Math.abs(fd), `${spec.name}[${idx}]: ${got} vs finite difference ${fd}`);
-      checked++;
-    }
+  for (const { name, idx, fd } of finiteDifferences(cfg, w64, J, rng)) {
+    // Two accumulated calls: twice the derivative of J.
+    const got = g.get(name)![idx]!;
+    assert.ok(Math.abs(got - 2 * fd) <= 2e-4 + 2e-3 * Math.abs(2 * fd), `${name}[${idx}]: ${got} vs finite difference ${2 * fd}`);
+    checked++;
   }
   assert.equal(checked, weightLayout(cfg).length * 4);
   engine.dispose();

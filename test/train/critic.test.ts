@@ -8,10 +8,10 @@ import { initWasmBackend } from '../../src/policy/tfjs/backend.js';
 import { TfjsEngine } from '../../src/policy/tfjs/engine.js';
 import { flatLayout, fromFlat, toFlat } from '../../src/policy/tfjs/layout.js';
 import { TfjsLearner } from '../../src/policy/tfjs/learner.js';
-import { weightLayout, type Weights } from '../../src/policy/weights.js';
+import type { Weights } from '../../src/policy/weights.js';
 import { LearnedCritic } from '../../src/train/critic.js';
 import { LearnerPort } from '../../src/train/learner-port.js';
-import { randomWeights, referenceLogprobs } from '../policy/reference-gpt.js';
+import { finiteDifferences, randomWeights, referenceLogprobs } from '../policy/reference-gpt.js';
 
 const config: ModelConfig = { vocabSize: 7, contextLength: 8, dModel: 8, nLayers: 1, nHeads: 2 };
 const V_TOKEN = 6;
@@ -86,23 +86,11 @@ test('valuesForwardBackward: the weight gradient of ½Σ(V − y)² through ∂L
     const ref = lo + (hi - lo) * Math.exp(referenceLogprobs(config, w64 as unknown as Weights, [...c, V_TOKEN], c.length)[0]!);
     assert.ok(Math.abs(v - ref) < 1e-5, `value ${i}: ${v} vs reference ${ref}`);
   });
-  const eps = 1e-5;
-  const rng = new Rng(2);
   let largest = 0;
-  for (const spec of weightLayout(config)) {
-    const p = w64.get(spec.name)!;
-    for (const idx of [0, Math.floor(p.length / 2), p.length - 1, rng.int(p.length)]) {
-      const orig = p[idx]!;
-      p[idx] = orig + eps;
-      const up = L(w64 as unknown as Weights);
-      p[idx] = orig - eps;
-      const down = L(w64 as unknown as Weights);
-      p[idx] = orig;
-      const fd = (up - down) / (2 * eps);
-      const got = g.get(spec.name)![idx]!;
-      largest = Math.max(largest, Math.abs(fd));
-      assert.ok(Math.abs(got - fd) <= 2e-5 + 2e-3 * Math.abs(fd), `${spec.name}[${idx}]: ${got} vs finite difference ${fd}`);
-    }
+  for (const { name, idx, fd } of finiteDifferences(config, w64, L, new Rng(2))) {
+    const got = g.get(name)![idx]!;
+    largest = Math.max(largest, Math.abs(fd));
+    assert.ok(Math.abs(got - fd) <= 2e-5 + 2e-3 * Math.abs(fd), `${name}[${idx}]: ${got} vs finite difference ${fd}`);
   }
   assert.ok(largest > 1e-3, 'the check saw real gradients');
   engine.dispose();
