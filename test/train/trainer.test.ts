@@ -30,6 +30,21 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'seeupo-train-'));
 
 const finalWeights = (dir: string) => readFileSync(join(dir, 'checkpoints', 'final', 'model.safetensors'));
 
+/**
+ * A run made whole, and the same run stopped at its first check and resumed (`between` sees the stopped run's
+ * directory before the resume): both directories, and both results of the stopped one.
+ */
+async function stoppedAndResumed(config: TrainConfig, between: (stopped: string) => void = () => {}) {
+  const whole = join(tmp(), 'whole');
+  await train({ config, out: whole, source: fixtureTaskSource() });
+  const stopped = join(tmp(), 'stopped');
+  let checks = 0;
+  const first = await train({ config, out: stopped, source: fixtureTaskSource(), shouldStop: () => ++checks >= 1 });
+  between(stopped);
+  const second = await train({ config, out: stopped, resume: true, source: fixtureTaskSource() });
+  return { whole, stopped, first, second };
+}
+
 test('train: SFT then RL writes the run directory: config, metrics of every kind, samples, summary, checkpoints', async () => {
   const out = join(tmp(), 'run');
   const r = await train({ config: tinyConfig(), out, source: fixtureTaskSource() });
@@ -82,14 +97,8 @@ test('train: a run crashed at random points and resumed ends with the same metri
 });
 
 test('train: shouldStop saves a checkpoint and returns; --resume finishes the run identically', async () => {
-  const config = tinyConfig({ sft: { steps: 0 }, rl: { iterations: 3 } });
-  const whole = join(tmp(), 'whole');
-  await train({ config, out: whole, source: fixtureTaskSource() });
-  const stopped = join(tmp(), 'stopped');
-  let checks = 0;
-  const first = await train({ config, out: stopped, source: fixtureTaskSource(), shouldStop: () => ++checks >= 1 });
+  const { whole, stopped, first, second } = await stoppedAndResumed(tinyConfig({ sft: { steps: 0 }, rl: { iterations: 3 } }));
   assert.equal(first.interrupted, true);
-  const second = await train({ config, out: stopped, resume: true, source: fixtureTaskSource() });
   assert.equal(second.interrupted, false);
   assert.deepEqual(metricsWithoutTime(stopped), metricsWithoutTime(whole));
   assert.ok(finalWeights(stopped).equals(finalWeights(whole)));
@@ -137,14 +146,10 @@ test('train: ppo with a critic warm-up trains the critic alone in its first iter
 
 test('train: ppo stopped mid-RL resumes its critic from the checkpoint and ends identical to an uninterrupted run', async () => {
   const config = tinyConfig({ algorithm: { name: 'ppo' }, sft: { steps: 0 }, rl: { iterations: 3 }, eval: { every: 2, tasks: 2, finalTasks: 2, k: 0 } });
-  const whole = join(tmp(), 'whole');
-  await train({ config, out: whole, source: fixtureTaskSource() });
-  const stopped = join(tmp(), 'stopped');
-  let checks = 0;
-  const first = await train({ config, out: stopped, source: fixtureTaskSource(), shouldStop: () => ++checks >= 1 });
+  const { whole, stopped, first } = await stoppedAndResumed(config, (dir) =>
+    assert.ok(existsSync(join(latestCheckpoint(dir), 'critic', 'optimizer.safetensors')), 'the checkpoint holds the critic and its optimizer state'),
+  );
   assert.equal(first.interrupted, true);
-  assert.ok(existsSync(join(latestCheckpoint(stopped), 'critic', 'optimizer.safetensors')), 'the checkpoint holds the critic and its optimizer state');
-  await train({ config, out: stopped, resume: true, source: fixtureTaskSource() });
   assert.deepEqual(metricsWithoutTime(stopped), metricsWithoutTime(whole));
   assert.ok(finalWeights(stopped).equals(finalWeights(whole)));
   for (const f of ['model.safetensors', 'optimizer.safetensors']) {
