@@ -13,7 +13,7 @@ import { esc, xyChart, type LineSeries } from '../report/plots.js';
 import { CSS } from '../report/render.js';
 import { familyStarts, pairedDifferences, readCurves, SPLITS, summarise, type AlgorithmSummary, type EvalSplit, type PairedDifference, type RunCurves } from './analysis.js';
 import type { CompareFile } from './runner.js';
-import { familyRows, LABEL_NOTE, labelTable, PAIRED_HEADER, pairedRows, PER_SEED_NOTE, perSeedTable, TABLE_HEADER } from './table.js';
+import { familyRows, labelTable, PAIRED_HEADER, pairedRows, perSeedTable, TABLE_HEADER, type NotedTable } from './table.js';
 
 export const REPORT_FILE = 'report.html';
 
@@ -78,24 +78,18 @@ function familySection(data: CompareFile, family: string, summaries: readonly Al
     pending.length > 0 ? `<p class="note">${pending.length} of ${runs.length} runs of this family are not finished (${esc(pending.map((r) => `${r.id}: ${r.status}`).join(', '))}); the numbers are over the finished ones.</p>` : '',
     table(TABLE_HEADER, familyRows(family, summaries, starts.find((s) => s.family === family))),
     '<p class="sub">Greedy success in percent, mean over seeds [95% bootstrap interval]; the number in a legend is the number of seeds.</p>',
-    labelSection(family, summaries),
+    notedTable(labelTable(family, summaries)),
     pairedRows(family, paired).length > 0
       ? `${table(PAIRED_HEADER, pairedRows(family, paired))}<p class="sub">Final success minus seeupo's on the same seed (the same SFT weights and tasks), in points: mean over the seeds both have [95% bootstrap interval].</p>`
       : '',
-    perSeedSection(family, curves),
+    notedTable(perSeedTable(family, curves)),
     chartGroup('Baselines', baselines, colours),
     chartGroup("SeeUPO's variants (ablations)", variantGroup, colours),
   ].join('\n');
 }
 
-function perSeedSection(family: string, curves: readonly RunCurves[]): string {
-  const perSeed = perSeedTable(family, curves);
-  return perSeed ? `${table(perSeed.header, perSeed.rows)}<p class="sub">${esc(PER_SEED_NOTE)}</p>` : '';
-}
-
-function labelSection(family: string, summaries: readonly AlgorithmSummary[]): string {
-  const labels = labelTable(family, summaries);
-  return labels ? `${table(labels.header, labels.rows)}<p class="sub">${esc(LABEL_NOTE)}</p>` : '';
+function notedTable(t: NotedTable | null): string {
+  return t ? `${table(t.header, t.rows)}<p class="sub">${esc(t.note)}</p>` : '';
 }
 
 /** `{a: {b: 1}}` → [['a.b', 1]]. */

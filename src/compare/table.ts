@@ -54,21 +54,28 @@ export function familyRows(family: string, summaries: readonly AlgorithmSummary[
   return rows;
 }
 
+/** A table with the sentence that says how to read it. */
+export interface NotedTable {
+  header: string[];
+  rows: string[][];
+  note: string;
+}
+
 /** A family's episode-label table: per algorithm, each label's share in the last LABEL_WINDOW iterations' rollouts. */
-export function labelTable(family: string, summaries: readonly AlgorithmSummary[]): { header: string[]; rows: string[][] } | null {
+export function labelTable(family: string, summaries: readonly AlgorithmSummary[]): NotedTable | null {
   const labels = familyLabels(family, summaries);
   if (labels.length === 0) return null;
   const mine = summaries.filter((s) => s.family === family);
-  return { header: ['algorithm', 'seeds', ...labels.map((l) => `'${l}'`)], rows: mine.map((s) => [s.algorithm, String(s.seeds.length), ...labels.map((l) => pctInterval(s.labels[l]))]) };
+  return { header: ['algorithm', 'seeds', ...labels.map((l) => `'${l}'`)], rows: mine.map((s) => [s.algorithm, String(s.seeds.length), ...labels.map((l) => pctInterval(s.labels[l]))]), note: LABEL_NOTE };
 }
 
-export const LABEL_NOTE = `Share of the episodes sampled in the last ${LABEL_WINDOW} RL iterations (at the rollout temperature) with each label, in percent: mean over seeds [95% bootstrap interval]. The trap family labels its first turn's choice: 'good' lists with ls(a=True), 'trap' with ls() only.`;
+const LABEL_NOTE = `Share of the episodes sampled in the last ${LABEL_WINDOW} RL iterations (at the rollout temperature) with each label, in percent: mean over seeds [95% bootstrap interval]. The trap family labels its first turn's choice: 'good' lists with ls(a=True), 'trap' with ls() only.`;
 
 /**
  * A family's final success seed by seed: per algorithm (rows) and seed (columns) `test / held-out` in percent. Where
  * the outcome of a seed is all or nothing (the trap family), this says more than a mean and its interval.
  */
-export function perSeedTable(family: string, runs: readonly RunCurves[]): { header: string[]; rows: string[][] } | null {
+export function perSeedTable(family: string, runs: readonly RunCurves[]): NotedTable | null {
   const mine = runs.filter((r) => r.family === family);
   if (mine.length === 0) return null;
   const seeds = [...new Set(mine.map((r) => r.seed))].sort((a, b) => a - b);
@@ -81,10 +88,8 @@ export function perSeedTable(family: string, runs: readonly RunCurves[]): { head
     const r = mine.find((x) => x.algorithm === a && x.seed === seed);
     return r === undefined ? '' : `${final(r, 'test')} / ${final(r, 'heldout')}`;
   })]);
-  return { header: ['algorithm', ...seeds.map((s) => `seed ${s}`)], rows };
+  return { header: ['algorithm', ...seeds.map((s) => `seed ${s}`)], rows, note: 'Final greedy success per seed, test / held-out, in percent.' };
 }
-
-export const PER_SEED_NOTE = 'Final greedy success per seed, test / held-out, in percent.';
 
 export const PAIRED_HEADER = ['algorithm', 'seeds', 'test final − seeupo', 'held-out final − seeupo'] as const;
 
@@ -106,14 +111,13 @@ export function pairedRows(family: string, paired: readonly PairedDifference[]):
 export function markdownTables(families: readonly string[], summaries: readonly AlgorithmSummary[], starts: readonly FamilyStart[], paired: readonly PairedDifference[] = [], runs: readonly RunCurves[] = []): string {
   const out: string[] = [];
   const md = (header: readonly string[], rows: readonly (readonly string[])[]) => [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
+  const noted = (t: NotedTable | null) => (t ? [...md(t.header, t.rows), '', t.note, ''] : []);
   for (const family of families) {
     out.push(`### Task family: ${family}`, '', ...md(TABLE_HEADER, familyRows(family, summaries, starts.find((s) => s.family === family))), '');
-    const labels = labelTable(family, summaries);
-    if (labels) out.push(...md(labels.header, labels.rows), '', LABEL_NOTE, '');
+    out.push(...noted(labelTable(family, summaries)));
     const p = pairedRows(family, paired);
     if (p.length > 0) out.push(...md(PAIRED_HEADER, p), '');
-    const perSeed = perSeedTable(family, runs);
-    if (perSeed) out.push(...md(perSeed.header, perSeed.rows), '', PER_SEED_NOTE, '');
+    out.push(...noted(perSeedTable(family, runs)));
   }
   out.push(`Success in percent, greedy; mean over seeds [95% bootstrap interval]. AUC: average success over the RL phase. Drops: share of consecutive evaluations where success fell. − seeupo: final success minus seeupo's on the same seed (same SFT weights, same tasks), in points, mean over the seeds both have.`);
   return out.join('\n') + '\n';
